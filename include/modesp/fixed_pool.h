@@ -1,0 +1,308 @@
+/*
+ * Fixed-block pool: the guide's StaticMemoryPool<BlockSize, Count>.
+ *
+ * A pool hands out blocks of one size from storage it never grows. alloc and
+ * free are O(1), lock-free where the target has a 32-bit compare-and-swap
+ * (a short critical section otherwise), callable from ISRs and from several
+ * cores at once, and never touch the heap.
+ *
+ * Bookkeeping lives outside the blocks: one 32-bit metadata word per block
+ * holds its state (free/allocated/quarantined) and, while free, the link to
+ * the next free block. A use-after-free write therefore cannot corrupt the
+ * free list, and a double free is detected from the state word alone,
+ * without trusting the freed memory. The lock-free argument is written down
+ * in src/fixed_pool.c next to the code.
+ *
+ * Define a pool at file scope in one line:
+ *
+ *     MODESP_POOL_DEFINE_STATIC(log_pool, sizeof(log_entry_t), 100);
+ *     log_entry_t *e = modesp_pool_allocate(&log_pool);
+ *     ...
+ *     modesp_pool_deallocate(&log_pool, e);
+ *
+ * A statically defined pool needs no init call: its metadata starts zeroed
+ * in .bss and zero means "free, next block is the following one".
+ */
+#ifndef MODESP_FIXED_POOL_H
+#define MODESP_FIXED_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "modesp/mempool_config.h"
+#include "modesp/mempool_err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Block alignment: every block is aligned for any object type. */
+#ifdef __cplusplus
+#define MODESP_POOL_ALIGN alignof(max_align_t)
+#else
+#define MODESP_POOL_ALIGN _Alignof(max_align_t)
+#endif
+
+/* Most blocks one pool can hold (block indices are 16 bits, one value is the end marker). */
+#define MODESP_POOL_MAX_BLOCKS 65535u
+
+/* Distance between two blocks: the block size rounded up to MODESP_POOL_ALIGN. */
+#define MODESP_POOL_STRIDE(block_size)                                                                                 \
+    ((((size_t)(block_size)) + MODESP_POOL_ALIGN - 1u) / MODESP_POOL_ALIGN * MODESP_POOL_ALIGN)
+
+/* Bytes of block storage a pool of `count` blocks of `block_size` needs. */
+#define MODESP_POOL_STORAGE_SIZE(block_size, count) (MODESP_POOL_STRIDE(block_size) * (size_t)(count))
+
+/* Number of bits needed to hold the value n (1..65535): the width of a block index. */
+#define MODESP_POOL_BITS_(n)                                                                                           \
+    ((n) < 2u       ? 1u                                                                                               \
+     : (n) < 4u     ? 2u                                                                                               \
+     : (n) < 8u     ? 3u                                                                                               \
+     : (n) < 16u    ? 4u                                                                                               \
+     : (n) < 32u    ? 5u                                                                                               \
+     : (n) < 64u    ? 6u                                                                                               \
+     : (n) < 128u   ? 7u                                                                                               \
+     : (n) < 256u   ? 8u                                                                                               \
+     : (n) < 512u   ? 9u                                                                                               \
+     : (n) < 1024u  ? 10u                                                                                              \
+     : (n) < 2048u  ? 11u                                                                                              \
+     : (n) < 4096u  ? 12u                                                                                              \
+     : (n) < 8192u  ? 13u                                                                                              \
+     : (n) < 16384u ? 14u                                                                                              \
+     : (n) < 32768u ? 15u                                                                                              \
+                    : 16u)
+
+/* log2(stride) when the stride is a power of two, else 0xFF (divide instead of shift). */
+#define MODESP_POOL_SHIFT_(s)                                                                                          \
+    ((s) == 8u      ? 3u                                                                                               \
+     : (s) == 16u   ? 4u                                                                                               \
+     : (s) == 32u   ? 5u                                                                                               \
+     : (s) == 64u   ? 6u                                                                                               \
+     : (s) == 128u  ? 7u                                                                                               \
+     : (s) == 256u  ? 8u                                                                                               \
+     : (s) == 512u  ? 9u                                                                                               \
+     : (s) == 1024u ? 10u                                                                                              \
+     : (s) == 2048u ? 11u                                                                                              \
+     : (s) == 4096u ? 12u                                                                                              \
+                    : 0xFFu)
+
+#define MODESP_POOL_MAGIC 0x504F4F4Cu /* "POOL" */
+
+/*
+ * Pool control block. Fields are private: read them through the functions
+ * below. They are plain integers (the implementation accesses the shared ones
+ * with atomic builtins) so the struct can be statically initialised and used
+ * from C++ code as well.
+ */
+typedef struct modesp_pool {
+    /* Shared, changed by alloc/free. */
+    uint32_t head;              /* free-list head: block index | ABA tag << idx_bits */
+    uint32_t in_use;            /* blocks handed out now */
+    uint32_t peak;              /* highest in_use since the last reset */
+    uint32_t total_allocs;      /* successful allocations since reset, wraps at 2^32 */
+    uint32_t alloc_failures;    /* allocations refused because the pool was empty */
+    uint32_t null_frees;        /* deallocate(NULL) */
+    uint32_t foreign_frees;     /* pointer outside the pool */
+    uint32_t misaligned_frees;  /* pointer inside the pool, not at a block start */
+    uint32_t double_frees;      /* block already free */
+    uint32_t poison_violations; /* free block found written (use after free) */
+    uint32_t quarantined;       /* blocks withdrawn after a poison violation */
+    uint32_t corruptions;       /* broken free list noticed while allocating */
+    /* Constant after definition/init. */
+    uint32_t magic;
+    const char *name;
+    uint8_t *storage;
+    uint32_t *meta; /* one word per block, see src/pool_meta.h */
+    uint32_t stride;
+    uint32_t block_size;
+    uint16_t capacity;
+    uint8_t idx_bits;
+    uint8_t stride_shift;
+    uint8_t poison;
+} modesp_pool_t;
+
+/* Static initializer for a pool over given storage. Prefer the DEFINE macros. */
+#define MODESP_POOL_INITIALIZER(name_str, storage_arr, meta_arr, bsize, count)                                         \
+    {                                                                                                                  \
+        0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, MODESP_POOL_MAGIC, (name_str), (storage_arr), (meta_arr),      \
+            (uint32_t)MODESP_POOL_STRIDE(bsize), (uint32_t)(bsize), (uint16_t)(count),                                 \
+            (uint8_t)MODESP_POOL_BITS_(count), (uint8_t)MODESP_POOL_SHIFT_(MODESP_POOL_STRIDE(bsize)),                 \
+            MODESP_POOL_POISON_DEFAULT_                                                                                \
+    }
+
+#ifdef CONFIG_MEMORY_POOL_POISON_FREED
+#define MODESP_POOL_POISON_DEFAULT_ 1u
+#else
+#define MODESP_POOL_POISON_DEFAULT_ 0u
+#endif
+
+#define MODESP_POOL_CHECK_ARGS_(block_size, count)                                                                     \
+    _Static_assert((block_size) >= 1u && (block_size) <= 0x100000u, "modesp pool: block size must be 1..1 MiB");       \
+    _Static_assert((count) >= 1u && (count) <= MODESP_POOL_MAX_BLOCKS, "modesp pool: block count must be 1..65535")
+
+#define MODESP_POOL_DEFINE_STORAGE_(name, block_size, count)                                                           \
+    MODESP_POOL_CHECK_ARGS_(block_size, count);                                                                        \
+    static _Alignas(MODESP_POOL_ALIGN) uint8_t name##_storage_[MODESP_POOL_STORAGE_SIZE(block_size, count)];           \
+    static uint32_t name##_meta_[(count)]
+
+/*
+ * Define a pool `name` of `count` blocks of `block_size` bytes with static
+ * storage. _STATIC gives it internal linkage; the plain form is global (use
+ * MODESP_POOL_DECLARE(name) in a header). Block size and count are checked at
+ * compile time. The pool is ready to use without an init call.
+ */
+#define MODESP_POOL_DEFINE_STATIC(name, block_size, count)                                                             \
+    MODESP_POOL_DEFINE_STORAGE_(name, block_size, count);                                                              \
+    static modesp_pool_t name = MODESP_POOL_INITIALIZER(#name, name##_storage_, name##_meta_, block_size, count)
+
+#define MODESP_POOL_DEFINE(name, block_size, count)                                                                    \
+    MODESP_POOL_DEFINE_STORAGE_(name, block_size, count);                                                              \
+    modesp_pool_t name = MODESP_POOL_INITIALIZER(#name, name##_storage_, name##_meta_, block_size, count)
+
+#define MODESP_POOL_DECLARE(name) extern modesp_pool_t name
+
+/* Typed forms: a pool of `count` objects of type T, and a typed allocation. */
+#define MODESP_POOL_DEFINE_TYPE_STATIC(name, T, count) MODESP_POOL_DEFINE_STATIC(name, sizeof(T), count)
+#define modesp_pool_new(pool, T)                       ((T *)modesp_pool_allocate_zeroed_((pool), sizeof(T)))
+
+/*
+ * Initialise a pool over caller-provided memory (for pools inside a struct,
+ * or with a count known only at run time).
+ *   storage: MODESP_POOL_STORAGE_SIZE(block_size, count) bytes aligned to MODESP_POOL_ALIGN
+ *   meta:    count words, contents ignored
+ * Errors: ESP_ERR_INVALID_ARG (NULL pool/storage/meta, misaligned storage),
+ *         ESP_ERR_INVALID_SIZE (block_size 0 or > 1 MiB, count 0 or > 65535,
+ *         storage_size too small). Not ISR-safe; the pool must not be in use.
+ */
+esp_err_t modesp_pool_init(modesp_pool_t *pool, const char *name, void *storage, size_t storage_size, uint32_t *meta,
+                           size_t block_size, size_t count);
+
+/*
+ * Take one block. Returns NULL when the pool is empty (counted in
+ * alloc_failures) or the handle is bad. Contents are not zeroed (that would
+ * cost O(block size)); see modesp_pool_new for a zeroed typed block.
+ * O(1) (with poisoning on: O(block size) to verify the pattern).
+ * ISR-safe, thread-safe, lock-free with a 32-bit CAS.
+ */
+void *modesp_pool_allocate(modesp_pool_t *pool);
+
+/*
+ * As modesp_pool_allocate, and stores `tag` (0..31) in the block's metadata for
+ * its owner (the manager records the requested size class there). Read back
+ * with modesp_pool_block_tag. ISR-safe.
+ */
+void *modesp_pool_allocate_tagged(modesp_pool_t *pool, uint8_t tag);
+
+/* Allocate and zero the first `size` bytes (size <= block size). ISR-safe. */
+void *modesp_pool_allocate_zeroed_(modesp_pool_t *pool, size_t size);
+
+/*
+ * Return a block. The pointer is checked before anything changes:
+ *   ESP_ERR_INVALID_ARG        ptr is NULL                (null_frees)
+ *   MODESP_ERR_FOREIGN_PTR     ptr not inside this pool   (foreign_frees)
+ *   MODESP_ERR_MISALIGNED_PTR  ptr not at a block start   (misaligned_frees)
+ *   MODESP_ERR_DOUBLE_FREE     block already free         (double_frees)
+ *   MODESP_ERR_BAD_POOL        pool handle not initialised
+ * On error the pool is unchanged. O(1) (poisoning: O(block size)).
+ * ISR-safe, thread-safe, lock-free with a 32-bit CAS.
+ */
+esp_err_t modesp_pool_deallocate(modesp_pool_t *pool, void *ptr);
+
+/* True when ptr lies inside the pool's block storage (any offset). O(1), ISR-safe. */
+bool modesp_pool_contains(const modesp_pool_t *pool, const void *ptr);
+
+/*
+ * Index of the block that starts at ptr, for side tables kept by higher layers
+ * (tracing, diagnostics). Errors: FOREIGN_PTR, MISALIGNED_PTR, INVALID_ARG.
+ * O(1), ISR-safe.
+ */
+esp_err_t modesp_pool_block_index(const modesp_pool_t *pool, const void *ptr, uint32_t *index);
+
+/* Owner tag stored by modesp_pool_allocate_tagged for an allocated block, or -1. ISR-safe. */
+int modesp_pool_block_tag(const modesp_pool_t *pool, const void *ptr);
+
+/* Usable bytes in one block (the size asked at definition). O(1), ISR-safe. */
+size_t modesp_pool_block_size(const modesp_pool_t *pool);
+
+/* Number of blocks. O(1), ISR-safe. */
+size_t modesp_pool_capacity(const modesp_pool_t *pool);
+
+/* Blocks handed out now. O(1), ISR-safe. */
+size_t modesp_pool_in_use(const modesp_pool_t *pool);
+
+typedef struct {
+    const char *name;
+    uint32_t block_size;        /* constant */
+    uint32_t capacity;          /* constant */
+    uint32_t in_use;            /* now */
+    uint32_t peak;              /* max in_use since reset; never decreases between resets */
+    uint32_t total_allocs;      /* since reset; wraps at 2^32, compare deltas */
+    uint32_t alloc_failures;    /* pool empty; since reset */
+    uint32_t invalid_frees;     /* sum of the four below */
+    uint32_t null_frees;        /* since reset */
+    uint32_t foreign_frees;     /* since reset */
+    uint32_t misaligned_frees;  /* since reset */
+    uint32_t double_frees;      /* since reset */
+    uint32_t poison_violations; /* since reset */
+    uint32_t quarantined;       /* blocks withdrawn for good: never decreases */
+    uint32_t corruptions;       /* since reset; should always be 0 */
+} modesp_pool_stats_t;
+
+/*
+ * Snapshot of the counters. Each field is read atomically; fields may come
+ * from slightly different instants while other contexts allocate.
+ * Errors: ESP_ERR_INVALID_ARG, MODESP_ERR_BAD_POOL. O(1), ISR-safe.
+ */
+esp_err_t modesp_pool_get_stats(const modesp_pool_t *pool, modesp_pool_stats_t *stats);
+
+/*
+ * Reset the counters: peak becomes the current in_use, totals and error
+ * counters become 0; in_use and quarantined are kept. ISR-safe.
+ */
+esp_err_t modesp_pool_reset_stats(modesp_pool_t *pool);
+
+/* What the integrity check found. */
+typedef enum {
+    MODESP_POOL_OK = 0,
+    MODESP_POOL_BAD_MAGIC,        /* handle not initialised or overwritten */
+    MODESP_POOL_BAD_INDEX,        /* free list holds an index >= capacity */
+    MODESP_POOL_CYCLE,            /* free list longer than the pool: a cycle or a block twice */
+    MODESP_POOL_FREE_MARKED_USED, /* a block on the free list is not in state FREE */
+    MODESP_POOL_LOST_BLOCK,       /* a FREE block is not on the free list */
+    MODESP_POOL_COUNT_MISMATCH,   /* in_use/quarantined counters disagree with the states */
+    MODESP_POOL_PEAK_INVALID,     /* peak < in_use or peak > capacity */
+    MODESP_POOL_POISON_DAMAGED,   /* a poisoned free block was written */
+    MODESP_POOL_BAD_STATE,        /* a metadata word holds an unknown state */
+} modesp_pool_fault_t;
+
+typedef struct {
+    modesp_pool_fault_t fault; /* first broken invariant found */
+    uint32_t block;            /* block index involved, or UINT32_MAX */
+    uint32_t free_blocks;      /* length of the free list walked */
+    uint32_t allocated_blocks; /* blocks in state ALLOCATED */
+    uint32_t quarantined_blocks;
+} modesp_pool_integrity_t;
+
+/*
+ * Walk the free list and every metadata word and verify the invariants:
+ * every free-list index < capacity, no cycle and no block twice, every block
+ * on the list is FREE and every FREE block is on the list, in_use equals the
+ * ALLOCATED count, quarantined the QUARANTINED count, in_use <= peak <=
+ * capacity, and (poisoning on) every poisoned free block still holds the pattern.
+ * Returns ESP_OK, MODESP_ERR_USE_AFTER_FREE (a poisoned free block was
+ * written), MODESP_ERR_CORRUPTED (any other invariant; report says which and
+ * where), or MODESP_ERR_BAD_POOL for a bad handle. report may be NULL.
+ * O(capacity * block size) with poisoning, O(capacity) otherwise.
+ * Exact only while no other context uses the pool. Not for ISRs.
+ */
+esp_err_t modesp_pool_check_integrity(const modesp_pool_t *pool, modesp_pool_integrity_t *report);
+
+/* Name of an integrity fault ("CYCLE", ...). Never NULL. */
+const char *modesp_pool_fault_name(modesp_pool_fault_t fault);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MODESP_FIXED_POOL_H */

@@ -1,0 +1,19 @@
+/*
+ * modesp_mempool: deterministic, fragmentation-free memory for ModESP modules.
+ *
+ * The one header a module includes (the guide's memory_pool.h):
+ *   fixed_pool.h    fixed-block pools (StaticMemoryPool<Size, Count>)
+ *   pool_manager.h  size-class manager (get_pool_manager())
+ *   pooled.h        typed and scoped pooled objects (make_pooled<T>, PooledPtr<T>)
+ *   mempool_err.h   error codes
+ */
+#ifndef MODESP_MEMORY_POOL_H
+#define MODESP_MEMORY_POOL_H
+
+#include "modesp/fixed_pool.h"
+#include "modesp/mempool_config.h"
+#include "modesp/mempool_err.h"
+#include "modesp/pool_manager.h"
+#include "modesp/pooled.h"
+
+#endif /* MODESP_MEMORY_POOL_H */

@@ -1,0 +1,37 @@
+/*
+ * Configuration as seen by the library and its users.
+ *
+ * Kconfig (at the component root) is the single source: ESP-IDF generates
+ * sdkconfig.h from it; the host build generates the same header from the
+ * same Kconfig plus an optional sdkconfig file (tools/gen_config.py). This
+ * header only includes it and derives a few constants; it defines no option
+ * of its own, so a value changed in menuconfig always wins.
+ */
+#ifndef MODESP_MEMPOOL_CONFIG_H
+#define MODESP_MEMPOOL_CONFIG_H
+
+#include "sdkconfig.h"
+
+#ifndef CONFIG_MEMORY_POOL_TINY_SIZE
+#error "sdkconfig.h lacks the Memory Pool options: generate it from this component's Kconfig"
+#endif
+
+/* Number of size classes of the pool manager: TINY, SMALL, MEDIUM, LARGE, XLARGE. */
+#define MODESP_CLASS_COUNT 5
+
+/* Largest request the manager's classes can serve (the XLARGE block size). */
+#define MODESP_POOL_MAX_BLOCK_SIZE CONFIG_MEMORY_POOL_XLARGE_SIZE
+
+#ifdef CONFIG_MEMORY_POOL_ALLOW_HEAP_FALLBACK
+#define MODESP_HEAP_FALLBACK_ENABLED 1
+#else
+#define MODESP_HEAP_FALLBACK_ENABLED 0
+#endif
+
+#ifdef CONFIG_MEMORY_POOL_POISON_FREED
+#define MODESP_POISON_ENABLED 1
+#else
+#define MODESP_POISON_ENABLED 0
+#endif
+
+#endif /* MODESP_MEMPOOL_CONFIG_H */

@@ -1,0 +1,234 @@
+/*
+ * Pool manager: the guide's get_pool_manager().
+ *
+ * One fixed-block pool per size class (TINY..XLARGE; sizes and counts from
+ * Kconfig), an optional emergency reserve, allocation strategies, overall
+ * utilization and memory-pressure levels with hysteresis and callbacks.
+ *
+ *     modesp_pool_manager_t *pm = modesp_get_pool_manager();
+ *     cmd_t *cmd = modesp_pool_manager_allocate(pm, sizeof *cmd);
+ *     ...
+ *     modesp_pool_manager_deallocate(pm, cmd, sizeof *cmd);   // or _free(pm, cmd)
+ *
+ * Blocks come from the smallest class that fits. free() finds the class from
+ * the address alone; a sized free also checks the size against the class the
+ * block was requested for. Pool memory is static: the manager never uses the
+ * heap unless the heap-fallback strategy is enabled in Kconfig and asked for.
+ */
+#ifndef MODESP_POOL_MANAGER_H
+#define MODESP_POOL_MANAGER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "modesp/fixed_pool.h"
+#include "modesp/mempool_config.h"
+#include "modesp/mempool_err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    MODESP_CLASS_TINY = 0, /* CONFIG_MEMORY_POOL_TINY_SIZE x CONFIG_MEMORY_POOL_TINY_COUNT */
+    MODESP_CLASS_SMALL,
+    MODESP_CLASS_MEDIUM,
+    MODESP_CLASS_LARGE,
+    MODESP_CLASS_XLARGE,
+} modesp_size_class_t;
+
+typedef enum {
+    MODESP_ALLOC_STRICT = 0,    /* the fitting class or nothing (fail fast) */
+    MODESP_ALLOC_SPILL,         /* the fitting class, else the next larger ones in order */
+    MODESP_ALLOC_HEAP_FALLBACK, /* the fitting class, else the heap (Kconfig MEMORY_POOL_ALLOW_HEAP_FALLBACK) */
+    MODESP_ALLOC_WAIT,          /* the fitting class, else block until a block of it is freed or timeout */
+} modesp_alloc_strategy_t;
+
+typedef enum {
+    MODESP_PRESSURE_NORMAL = 0,
+    MODESP_PRESSURE_WARNING,
+    MODESP_PRESSURE_CRITICAL,
+} modesp_pressure_level_t;
+
+/* Wait without a time limit (WAIT strategy). */
+#define MODESP_WAIT_FOREVER UINT32_MAX
+
+typedef struct modesp_pool_manager modesp_pool_manager_t;
+
+/*
+ * Called once per pressure-level change, in task context (never in an ISR,
+ * never while any pool lock is held), with the utilization (percent of class
+ * bytes) that caused the change. Changes caused in an ISR are delivered by the
+ * next manager call made from a task, or by modesp_pool_manager_process_pressure_events.
+ */
+typedef void (*modesp_pressure_cb_t)(modesp_pressure_level_t old_level, modesp_pressure_level_t new_level,
+                                     uint8_t utilization, void *ctx);
+
+/*
+ * The process-wide manager. The first call initialises it (wait queues,
+ * thresholds from Kconfig); every later call returns the same pointer.
+ * Never NULL. Call it once from task context before any ISR uses the manager.
+ */
+modesp_pool_manager_t *modesp_get_pool_manager(void);
+
+/*
+ * Allocate `size` bytes with the manager's default strategy (STRICT unless
+ * changed). Returns NULL on any failure; use _allocate_ex to learn why.
+ * Contents are not zeroed. ISR-safe unless the default strategy is WAIT or
+ * HEAP_FALLBACK (those refuse from an ISR and return NULL).
+ */
+void *modesp_pool_manager_allocate(modesp_pool_manager_t *pm, size_t size);
+
+/*
+ * Allocate with an explicit strategy. *out receives the block or NULL.
+ * timeout_ms is used by WAIT only (0 = don't wait, MODESP_WAIT_FOREVER).
+ * Errors:
+ *   ESP_ERR_INVALID_ARG     pm or out NULL, unknown strategy
+ *   MODESP_ERR_ZERO_SIZE    size 0
+ *   ESP_ERR_INVALID_SIZE    size > CONFIG_MEMORY_POOL_XLARGE_SIZE
+ *   ESP_ERR_NO_MEM          no block (class exhausted; SPILL: all larger too)
+ *   ESP_ERR_TIMEOUT         WAIT: no block freed in time
+ *   ESP_ERR_INVALID_STATE   WAIT or HEAP_FALLBACK called from an ISR
+ *   ESP_ERR_NOT_SUPPORTED   HEAP_FALLBACK while disabled in Kconfig
+ * O(1); SPILL tries at most the 4 larger classes. ISR-safe for STRICT and SPILL.
+ */
+esp_err_t modesp_pool_manager_allocate_ex(modesp_pool_manager_t *pm, size_t size, modesp_alloc_strategy_t strategy,
+                                          uint32_t timeout_ms, void **out);
+
+/*
+ * Allocation for critical paths: the fitting class (STRICT), else the
+ * emergency reserve (Kconfig MEMORY_POOL_EMERGENCY_RESERVE_SIZE, blocks of
+ * MEMORY_POOL_EMERGENCY_BLOCK_SIZE). The reserve is reachable only through
+ * this call. NULL when both are exhausted, size is 0 or too large. ISR-safe.
+ */
+void *modesp_pool_manager_allocate_critical(modesp_pool_manager_t *pm, size_t size);
+
+/*
+ * Return a block from any class, the reserve or the heap fallback; the class
+ * is found from the address. Errors (nothing changes on error):
+ *   ESP_ERR_INVALID_ARG        ptr NULL
+ *   MODESP_ERR_FOREIGN_PTR     not from this manager
+ *   MODESP_ERR_MISALIGNED_PTR  inside a pool, not at a block start
+ *   MODESP_ERR_DOUBLE_FREE     block already free
+ *   ESP_ERR_INVALID_STATE      heap-fallback block freed from an ISR
+ * O(1). ISR-safe (except for heap-fallback blocks).
+ */
+esp_err_t modesp_pool_manager_free(modesp_pool_manager_t *pm, void *ptr);
+
+/*
+ * The guide's deallocate(raw, sizeof(T)): as _free, and first checks that
+ * `size` maps to the class the block was requested for (a spilled or reserve
+ * block counts as requested for its original class).
+ * Extra errors: MODESP_ERR_ZERO_SIZE, MODESP_ERR_SIZE_MISMATCH. ISR-safe as _free.
+ */
+esp_err_t modesp_pool_manager_deallocate(modesp_pool_manager_t *pm, void *ptr, size_t size);
+
+/*
+ * Default strategy and WAIT timeout for modesp_pool_manager_allocate and
+ * modesp_make_pooled. Errors: ESP_ERR_INVALID_ARG (unknown strategy),
+ * ESP_ERR_NOT_SUPPORTED (HEAP_FALLBACK disabled in Kconfig). Task context.
+ */
+esp_err_t modesp_pool_manager_set_default_strategy(modesp_pool_manager_t *pm, modesp_alloc_strategy_t strategy,
+                                                   uint32_t timeout_ms);
+modesp_alloc_strategy_t modesp_pool_manager_get_default_strategy(const modesp_pool_manager_t *pm);
+
+/* The smallest class that holds `size`, or -1 for 0 or too large. O(1), branch-free. ISR-safe. */
+int modesp_pool_manager_class_for_size(size_t size);
+
+/* "TINY", "SMALL", ..., or "?" for an unknown class. */
+const char *modesp_size_class_name(modesp_size_class_t cls);
+
+/* A class's pool (read-only, for statistics and diagnostics), or NULL. ISR-safe. */
+const modesp_pool_t *modesp_pool_manager_get_pool(const modesp_pool_manager_t *pm, modesp_size_class_t cls);
+
+/* The emergency reserve's pool, or NULL when the reserve size is 0. ISR-safe. */
+const modesp_pool_t *modesp_pool_manager_get_reserve_pool(const modesp_pool_manager_t *pm);
+
+/*
+ * Bytes of class blocks in use as a percentage (0..100, rounded down) of all
+ * class bytes (sum of size x count). The reserve and heap are not counted.
+ * O(1). ISR-safe.
+ */
+uint8_t modesp_pool_manager_get_overall_utilization(const modesp_pool_manager_t *pm);
+
+/* Current pressure level. O(1). ISR-safe. */
+modesp_pressure_level_t modesp_pool_manager_get_pressure_level(const modesp_pool_manager_t *pm);
+
+/*
+ * Pressure thresholds in percent: the level rises to WARNING at
+ * utilization >= warning and to CRITICAL at >= critical; it falls from
+ * CRITICAL to WARNING below warning, and to NORMAL below release. Defaults
+ * from Kconfig (80, 95, 60). Errors: ESP_ERR_INVALID_ARG unless
+ * 0 < release <= warning <= critical <= 100. Task context.
+ */
+esp_err_t modesp_pool_manager_set_pressure_thresholds(modesp_pool_manager_t *pm, uint8_t warning, uint8_t critical,
+                                                      uint8_t release);
+
+/*
+ * Register a level-change callback (at most CONFIG_MEMORY_POOL_MAX_PRESSURE_CALLBACKS).
+ * Errors: ESP_ERR_INVALID_ARG (NULL cb), MODESP_ERR_FULL. Task context.
+ */
+esp_err_t modesp_pool_manager_register_pressure_callback(modesp_pool_manager_t *pm, modesp_pressure_cb_t cb, void *ctx);
+
+/*
+ * Remove a callback registered with the same cb and ctx. A delivery already
+ * running in another task may still call it once. Errors: ESP_ERR_NOT_FOUND.
+ * Task context.
+ */
+esp_err_t modesp_pool_manager_unregister_pressure_callback(modesp_pool_manager_t *pm, modesp_pressure_cb_t cb,
+                                                           void *ctx);
+
+/*
+ * Deliver pressure changes still pending (those caused from an ISR). Returns
+ * the number of changes delivered. Task context; does nothing in an ISR.
+ */
+uint32_t modesp_pool_manager_process_pressure_events(modesp_pool_manager_t *pm);
+
+typedef struct {
+    modesp_pool_stats_t classes[MODESP_CLASS_COUNT];
+    modesp_pool_stats_t reserve; /* all zero when there is no reserve */
+    uint32_t total_bytes;        /* sum of class size x count; constant */
+    uint32_t bytes_in_use;       /* class bytes handed out now */
+    uint8_t utilization;         /* percent, as get_overall_utilization */
+    modesp_pressure_level_t level;
+    uint32_t zero_size_requests;      /* since reset */
+    uint32_t oversize_requests;       /* since reset */
+    uint32_t null_frees;              /* since reset */
+    uint32_t foreign_frees;           /* pointer from no pool, reserve or heap slot; since reset */
+    uint32_t size_mismatch_frees;     /* since reset */
+    uint32_t spills;                  /* SPILL served from a larger class; since reset */
+    uint32_t waits;                   /* WAIT calls that had to block; since reset */
+    uint32_t wait_timeouts;           /* since reset */
+    uint32_t isr_refusals;            /* WAIT/heap calls refused in an ISR; since reset */
+    uint32_t heap_allocs;             /* since reset */
+    uint32_t heap_frees;              /* since reset */
+    uint32_t heap_in_use;             /* now */
+    uint32_t heap_failures;           /* heap empty or slot table full; since reset */
+    uint32_t critical_allocs;         /* served from the reserve; since reset */
+    uint32_t critical_failures;       /* since reset */
+    uint32_t pressure_changes;        /* level changes since start; never decreases */
+    uint32_t pressure_events_dropped; /* changes not delivered (ring overflow); since start */
+} modesp_pool_manager_stats_t;
+
+/* Snapshot of every counter. Errors: ESP_ERR_INVALID_ARG. O(classes). ISR-safe. */
+esp_err_t modesp_pool_manager_get_stats(const modesp_pool_manager_t *pm, modesp_pool_manager_stats_t *stats);
+
+/* Reset every "since reset" counter of the manager and its pools; in-use values stay. */
+esp_err_t modesp_pool_manager_reset_stats(modesp_pool_manager_t *pm);
+
+/*
+ * Run modesp_pool_check_integrity on every class pool and the reserve, and
+ * check that the manager's byte count matches the pools. Returns the first
+ * error; *bad_class (may be NULL) receives the class index, MODESP_CLASS_COUNT
+ * for the reserve or -1 for the manager's own counters, and report (may be
+ * NULL) the pool's fault. Quiescent use only, as the pool check.
+ */
+esp_err_t modesp_pool_manager_check_integrity(const modesp_pool_manager_t *pm, int *bad_class,
+                                              modesp_pool_integrity_t *report);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MODESP_POOL_MANAGER_H */

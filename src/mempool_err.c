@@ -1,0 +1,46 @@
+/* Names of the library's error codes. */
+#include "modesp/mempool_err.h"
+
+const char *modesp_err_to_name(esp_err_t err)
+{
+    switch (err) {
+    case ESP_OK:
+        return "ESP_OK";
+    case ESP_FAIL:
+        return "ESP_FAIL";
+    case ESP_ERR_NO_MEM:
+        return "ESP_ERR_NO_MEM";
+    case ESP_ERR_INVALID_ARG:
+        return "ESP_ERR_INVALID_ARG";
+    case ESP_ERR_INVALID_STATE:
+        return "ESP_ERR_INVALID_STATE";
+    case ESP_ERR_INVALID_SIZE:
+        return "ESP_ERR_INVALID_SIZE";
+    case ESP_ERR_NOT_FOUND:
+        return "ESP_ERR_NOT_FOUND";
+    case ESP_ERR_NOT_SUPPORTED:
+        return "ESP_ERR_NOT_SUPPORTED";
+    case ESP_ERR_TIMEOUT:
+        return "ESP_ERR_TIMEOUT";
+    case MODESP_ERR_ZERO_SIZE:
+        return "MODESP_ERR_ZERO_SIZE";
+    case MODESP_ERR_FOREIGN_PTR:
+        return "MODESP_ERR_FOREIGN_PTR";
+    case MODESP_ERR_MISALIGNED_PTR:
+        return "MODESP_ERR_MISALIGNED_PTR";
+    case MODESP_ERR_DOUBLE_FREE:
+        return "MODESP_ERR_DOUBLE_FREE";
+    case MODESP_ERR_SIZE_MISMATCH:
+        return "MODESP_ERR_SIZE_MISMATCH";
+    case MODESP_ERR_BAD_POOL:
+        return "MODESP_ERR_BAD_POOL";
+    case MODESP_ERR_CORRUPTED:
+        return "MODESP_ERR_CORRUPTED";
+    case MODESP_ERR_USE_AFTER_FREE:
+        return "MODESP_ERR_USE_AFTER_FREE";
+    case MODESP_ERR_FULL:
+        return "MODESP_ERR_FULL";
+    default:
+        return "UNKNOWN_ERROR";
+    }
+}

@@ -1,0 +1,137 @@
+/*
+ * 32-bit atomics used by the pools (private).
+ *
+ * Two implementations of one small set of operations, chosen at compile time:
+ *
+ *  - lock-free: GCC/Clang __atomic builtins on plain uint32_t words. Used where
+ *    the target has a native 32-bit compare-and-swap (x86, Cortex-M3/M4/M7/M33
+ *    LDREX/STREX, RV32 "A", Xtensa LX6/LX7 S32C1I). Only 32-bit words are ever
+ *    used: RV32 gcc 12 calls libatomic for 8/16-bit CAS.
+ *  - critical section: the same operations, each inside the port's critical
+ *    section, for targets without a CAS (Cortex-M0/M0+, RV32IMC, LX106). The
+ *    algorithms in fixed_pool.c are unchanged; only these primitives differ.
+ *
+ * Kconfig MEMORY_POOL_ATOMICS_{AUTO,LOCKFREE,CRITICAL} chooses; AUTO follows
+ * the compiler's __GCC_HAVE_SYNC_COMPARE_AND_SWAP_4.
+ *
+ * Memory orders are the C11 ones; the critical-section variant ignores them
+ * because entering/leaving the critical section is a full barrier.
+ */
+#ifndef MODESP_MP_ATOMIC_H
+#define MODESP_MP_ATOMIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "modesp/mempool_config.h"
+
+#if !defined(__GNUC__)
+#error "modesp_mempool needs GCC or Clang __atomic builtins (all supported toolchains have them)"
+#endif
+
+#if defined(CONFIG_MEMORY_POOL_ATOMICS_CRITICAL)
+#define MODESP_ATOMICS_LOCKFREE 0
+#elif defined(CONFIG_MEMORY_POOL_ATOMICS_LOCKFREE)
+#define MODESP_ATOMICS_LOCKFREE 1
+#elif defined(__GCC_HAVE_SYNC_COMPARE_AND_SWAP_4)
+#define MODESP_ATOMICS_LOCKFREE 1
+#else
+#define MODESP_ATOMICS_LOCKFREE 0
+#endif
+
+#define MP_RELAXED __ATOMIC_RELAXED
+#define MP_ACQUIRE __ATOMIC_ACQUIRE
+#define MP_RELEASE __ATOMIC_RELEASE
+#define MP_ACQ_REL __ATOMIC_ACQ_REL
+#define MP_SEQ_CST __ATOMIC_SEQ_CST
+
+#if MODESP_ATOMICS_LOCKFREE
+
+_Static_assert(__atomic_always_lock_free(sizeof(uint32_t), 0), "32-bit atomics must be lock-free");
+
+static inline uint32_t mp_load(const uint32_t *p, int order) { return __atomic_load_n(p, order); }
+
+static inline void mp_store(uint32_t *p, uint32_t v, int order) { __atomic_store_n(p, v, order); }
+
+/* Strong CAS: on failure *expected receives the current value. */
+static inline bool mp_cas(uint32_t *p, uint32_t *expected, uint32_t desired, int success, int failure)
+{
+    return __atomic_compare_exchange_n(p, expected, desired, false, success, failure);
+}
+
+static inline uint32_t mp_fetch_add(uint32_t *p, uint32_t v, int order) { return __atomic_fetch_add(p, v, order); }
+
+static inline uint32_t mp_fetch_sub(uint32_t *p, uint32_t v, int order) { return __atomic_fetch_sub(p, v, order); }
+
+static inline void mp_fence_seq_cst(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+
+#else /* critical-section fallback */
+
+#include "port.h"
+
+/*
+ * Aligned 32-bit loads and stores are single-copy atomic on every target, so
+ * they need no critical section; they still go through the builtins with the
+ * caller's order, so host tools (ThreadSanitizer) and the compiler see the
+ * same ordering as in the lock-free build. Read-modify-writes run inside the
+ * port's critical section, which excludes every other core and ISR; their
+ * accesses are sequentially consistent so that a lock-free reader outside the
+ * section (an acquire load of the head) still synchronises with them.
+ */
+static inline uint32_t mp_load(const uint32_t *p, int order) { return __atomic_load_n(p, order); }
+
+static inline void mp_store(uint32_t *p, uint32_t v, int order) { __atomic_store_n(p, v, order); }
+
+static inline bool mp_cas(uint32_t *p, uint32_t *expected, uint32_t desired, int success, int failure)
+{
+    (void)success;
+    (void)failure;
+    uint32_t s = modesp_port_critical_enter();
+    uint32_t cur = __atomic_load_n(p, __ATOMIC_SEQ_CST);
+    bool ok = (cur == *expected);
+    if (ok) {
+        __atomic_store_n(p, desired, __ATOMIC_SEQ_CST);
+    } else {
+        *expected = cur;
+    }
+    modesp_port_critical_exit(s);
+    return ok;
+}
+
+static inline uint32_t mp_fetch_add(uint32_t *p, uint32_t v, int order)
+{
+    (void)order;
+    uint32_t s = modesp_port_critical_enter();
+    uint32_t old = __atomic_load_n(p, __ATOMIC_SEQ_CST);
+    __atomic_store_n(p, old + v, __ATOMIC_SEQ_CST);
+    modesp_port_critical_exit(s);
+    return old;
+}
+
+static inline uint32_t mp_fetch_sub(uint32_t *p, uint32_t v, int order)
+{
+    (void)order;
+    uint32_t s = modesp_port_critical_enter();
+    uint32_t old = __atomic_load_n(p, __ATOMIC_SEQ_CST);
+    __atomic_store_n(p, old - v, __ATOMIC_SEQ_CST);
+    modesp_port_critical_exit(s);
+    return old;
+}
+
+static inline void mp_fence_seq_cst(void)
+{
+    uint32_t s = modesp_port_critical_enter();
+    modesp_port_critical_exit(s);
+}
+
+#endif
+
+/* Atomically raise *p to at least v (statistics high-water marks). */
+static inline void mp_max(uint32_t *p, uint32_t v)
+{
+    uint32_t cur = mp_load(p, MP_RELAXED);
+    while (cur < v && !mp_cas(p, &cur, v, MP_RELAXED, MP_RELAXED)) {
+    }
+}
+
+#endif /* MODESP_MP_ATOMIC_H */

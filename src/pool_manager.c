@@ -1,0 +1,752 @@
+/*
+ * Pool manager: size classes, strategies, emergency reserve, pressure levels.
+ *
+ * Hot path (STRICT allocate, free): class selection by five compares, one
+ * pool operation, one byte-counter update, one relaxed check for pressure
+ * work. Everything else (spill, wait, heap, callbacks) is off that path.
+ *
+ * Pressure levels. `level_word` holds the level (bits 0..1) and a change
+ * sequence number (bits 8..31). A context whose allocation or free moves the
+ * level CASes the word, then writes the change {seq, from, to, utilization}
+ * into an 8-entry ring. Changes are delivered to callbacks, in order, by
+ * whichever task context finds the delivered sequence behind: the task that
+ * made the change, or the next task-context manager call after an ISR made
+ * one. One delivery runs at a time (a try-lock; nobody spins on it). If more
+ * than 8 changes pile up undelivered (only possible from ISRs), the oldest are
+ * counted as dropped rather than blocking anything.
+ *
+ * Byte counter and level are SEQ_CST so that a level decision is always
+ * re-evaluated against a byte count at least as new as every change that
+ * happened before it: the last context to update sees the final value, and
+ * the level cannot stay stale after the system goes quiet.
+ */
+#include "modesp/pool_manager.h"
+
+#include <string.h>
+
+#include "mp_atomic.h"
+#include "port.h"
+
+#ifndef CONFIG_MEMORY_POOL_MAX_PRESSURE_CALLBACKS
+#define CONFIG_MEMORY_POOL_MAX_PRESSURE_CALLBACKS 8
+#endif
+#ifndef CONFIG_MEMORY_POOL_HEAP_FALLBACK_MAX_BLOCKS
+#define CONFIG_MEMORY_POOL_HEAP_FALLBACK_MAX_BLOCKS 1
+#endif
+#ifndef CONFIG_MEMORY_POOL_EMERGENCY_RESERVE_SIZE
+#define CONFIG_MEMORY_POOL_EMERGENCY_RESERVE_SIZE 0
+#endif
+
+_Static_assert(CONFIG_MEMORY_POOL_TINY_SIZE < CONFIG_MEMORY_POOL_SMALL_SIZE &&
+                   CONFIG_MEMORY_POOL_SMALL_SIZE < CONFIG_MEMORY_POOL_MEDIUM_SIZE &&
+                   CONFIG_MEMORY_POOL_MEDIUM_SIZE < CONFIG_MEMORY_POOL_LARGE_SIZE &&
+                   CONFIG_MEMORY_POOL_LARGE_SIZE < CONFIG_MEMORY_POOL_XLARGE_SIZE,
+               "Kconfig: class sizes must strictly increase from TINY to XLARGE");
+_Static_assert(CONFIG_MEMORY_POOL_RELEASE_THRESHOLD <= CONFIG_MEMORY_POOL_WARNING_THRESHOLD &&
+                   CONFIG_MEMORY_POOL_WARNING_THRESHOLD <= CONFIG_MEMORY_POOL_CRITICAL_THRESHOLD,
+               "Kconfig: thresholds must satisfy release <= warning <= critical");
+
+MODESP_POOL_DEFINE_STATIC(tiny_pool, CONFIG_MEMORY_POOL_TINY_SIZE, CONFIG_MEMORY_POOL_TINY_COUNT);
+MODESP_POOL_DEFINE_STATIC(small_pool, CONFIG_MEMORY_POOL_SMALL_SIZE, CONFIG_MEMORY_POOL_SMALL_COUNT);
+MODESP_POOL_DEFINE_STATIC(medium_pool, CONFIG_MEMORY_POOL_MEDIUM_SIZE, CONFIG_MEMORY_POOL_MEDIUM_COUNT);
+MODESP_POOL_DEFINE_STATIC(large_pool, CONFIG_MEMORY_POOL_LARGE_SIZE, CONFIG_MEMORY_POOL_LARGE_COUNT);
+MODESP_POOL_DEFINE_STATIC(xlarge_pool, CONFIG_MEMORY_POOL_XLARGE_SIZE, CONFIG_MEMORY_POOL_XLARGE_COUNT);
+
+#if CONFIG_MEMORY_POOL_EMERGENCY_RESERVE_SIZE > 0
+_Static_assert(CONFIG_MEMORY_POOL_EMERGENCY_RESERVE_SIZE >= CONFIG_MEMORY_POOL_EMERGENCY_BLOCK_SIZE,
+               "Kconfig: the emergency reserve must hold at least one reserve block");
+MODESP_POOL_DEFINE_STATIC(reserve_pool, CONFIG_MEMORY_POOL_EMERGENCY_BLOCK_SIZE,
+                          CONFIG_MEMORY_POOL_EMERGENCY_RESERVE_SIZE / CONFIG_MEMORY_POOL_EMERGENCY_BLOCK_SIZE);
+#define RESERVE_POOL (&reserve_pool)
+#else
+#define RESERVE_POOL NULL
+#endif
+
+#define RING_SIZE  8u
+#define LEVEL_MASK 0x3u
+#define SEQ_SHIFT  8u
+
+static const uint32_t k_class_size[MODESP_CLASS_COUNT] = {CONFIG_MEMORY_POOL_TINY_SIZE, CONFIG_MEMORY_POOL_SMALL_SIZE,
+                                                          CONFIG_MEMORY_POOL_MEDIUM_SIZE, CONFIG_MEMORY_POOL_LARGE_SIZE,
+                                                          CONFIG_MEMORY_POOL_XLARGE_SIZE};
+
+typedef struct {
+    modesp_pressure_cb_t cb;
+    void *ctx;
+} pressure_cb_slot_t;
+
+typedef struct {
+    void *ptr; /* NULL when the slot is free */
+    uint32_t size;
+    uint8_t cls;
+} heap_slot_t;
+
+struct modesp_pool_manager {
+    modesp_pool_t *classes[MODESP_CLASS_COUNT];
+    modesp_pool_t *reserve;
+    uint32_t init_state; /* 0 none, 1 running, 2 done */
+    uint32_t default_strategy;
+    uint32_t default_timeout_ms;
+    uint32_t total_bytes;
+    uint32_t bytes_in_use;
+    /* pressure */
+    uint32_t enter_warning_bytes;
+    uint32_t enter_critical_bytes;
+    uint32_t below_release_bytes;
+    uint32_t level_word;
+    uint32_t ring[RING_SIZE];
+    uint32_t delivered_seq;
+    uint32_t delivering;
+    uint32_t dropped_events;
+    pressure_cb_slot_t callbacks[CONFIG_MEMORY_POOL_MAX_PRESSURE_CALLBACKS];
+    /* WAIT */
+    uint32_t waiters[MODESP_CLASS_COUNT];
+    modesp_port_waitq_t waitq[MODESP_CLASS_COUNT];
+    /* heap fallback, guarded by the port critical section */
+    heap_slot_t heap[CONFIG_MEMORY_POOL_HEAP_FALLBACK_MAX_BLOCKS];
+    uint32_t heap_in_use;
+    /* counters */
+    uint32_t zero_size_requests;
+    uint32_t oversize_requests;
+    uint32_t null_frees;
+    uint32_t foreign_frees;
+    uint32_t size_mismatch_frees;
+    uint32_t spills;
+    uint32_t waits;
+    uint32_t wait_timeouts;
+    uint32_t isr_refusals;
+    uint32_t heap_allocs;
+    uint32_t heap_frees;
+    uint32_t heap_failures;
+    uint32_t critical_allocs;
+    uint32_t critical_failures;
+};
+
+static modesp_pool_manager_t s_manager = {
+    .classes = {&tiny_pool, &small_pool, &medium_pool, &large_pool, &xlarge_pool},
+    .reserve = RESERVE_POOL,
+};
+
+static inline void bump(uint32_t *counter) { (void)mp_fetch_add(counter, 1u, MP_RELAXED); }
+
+static uint32_t percent_to_bytes(uint32_t total, uint32_t percent)
+{
+    /* smallest byte count whose utilization (rounded down) is >= percent */
+    return (uint32_t)(((uint64_t)total * percent + 99u) / 100u);
+}
+
+static void set_thresholds(modesp_pool_manager_t *pm, uint32_t warning, uint32_t critical, uint32_t release)
+{
+    mp_store(&pm->enter_warning_bytes, percent_to_bytes(pm->total_bytes, warning), MP_RELAXED);
+    mp_store(&pm->enter_critical_bytes, percent_to_bytes(pm->total_bytes, critical), MP_RELAXED);
+    mp_store(&pm->below_release_bytes, percent_to_bytes(pm->total_bytes, release), MP_RELAXED);
+}
+
+modesp_pool_manager_t *modesp_get_pool_manager(void)
+{
+    modesp_pool_manager_t *pm = &s_manager;
+    uint32_t state = mp_load(&pm->init_state, MP_ACQUIRE);
+    if (state == 2u) {
+        return pm;
+    }
+    state = 0u;
+    if (mp_cas(&pm->init_state, &state, 1u, MP_ACQUIRE, MP_ACQUIRE)) {
+        uint32_t total = 0;
+        for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
+            total += k_class_size[c] * (uint32_t)modesp_pool_capacity(pm->classes[c]);
+            modesp_port_waitq_init(&pm->waitq[c]);
+        }
+        pm->total_bytes = total;
+        set_thresholds(pm, CONFIG_MEMORY_POOL_WARNING_THRESHOLD, CONFIG_MEMORY_POOL_CRITICAL_THRESHOLD,
+                       CONFIG_MEMORY_POOL_RELEASE_THRESHOLD);
+#if defined(CONFIG_MEMORY_POOL_DEFAULT_STRATEGY_SPILL)
+        pm->default_strategy = MODESP_ALLOC_SPILL;
+#else
+        pm->default_strategy = MODESP_ALLOC_STRICT;
+#endif
+        mp_store(&pm->init_state, 2u, MP_RELEASE);
+        return pm;
+    }
+    while (mp_load(&pm->init_state, MP_ACQUIRE) != 2u) {
+        /* another context is initialising: a few dozen instructions */
+    }
+    return pm;
+}
+
+int modesp_pool_manager_class_for_size(size_t size)
+{
+    if (size == 0u || size > CONFIG_MEMORY_POOL_XLARGE_SIZE) {
+        return -1;
+    }
+    return (int)(size > CONFIG_MEMORY_POOL_TINY_SIZE) + (int)(size > CONFIG_MEMORY_POOL_SMALL_SIZE) +
+           (int)(size > CONFIG_MEMORY_POOL_MEDIUM_SIZE) + (int)(size > CONFIG_MEMORY_POOL_LARGE_SIZE);
+}
+
+const char *modesp_size_class_name(modesp_size_class_t cls)
+{
+    static const char *const names[MODESP_CLASS_COUNT] = {"TINY", "SMALL", "MEDIUM", "LARGE", "XLARGE"};
+    return ((unsigned)cls < MODESP_CLASS_COUNT) ? names[cls] : "?";
+}
+
+/* ---------------------------------------------------------------- pressure */
+
+static uint32_t utilization_of(const modesp_pool_manager_t *pm, uint32_t bytes)
+{
+    return pm->total_bytes == 0u ? 0u : (uint32_t)((uint64_t)bytes * 100u / pm->total_bytes);
+}
+
+static uint32_t target_level(modesp_pool_manager_t *pm, uint32_t level, uint32_t bytes)
+{
+    const uint32_t warn = mp_load(&pm->enter_warning_bytes, MP_RELAXED);
+    const uint32_t crit = mp_load(&pm->enter_critical_bytes, MP_RELAXED);
+    const uint32_t rel = mp_load(&pm->below_release_bytes, MP_RELAXED);
+    if (bytes >= crit) {
+        return MODESP_PRESSURE_CRITICAL;
+    }
+    if (bytes < rel) {
+        return MODESP_PRESSURE_NORMAL;
+    }
+    if (level == MODESP_PRESSURE_CRITICAL) {
+        return bytes < warn ? MODESP_PRESSURE_WARNING : MODESP_PRESSURE_CRITICAL;
+    }
+    if (level == MODESP_PRESSURE_WARNING || bytes >= warn) {
+        return MODESP_PRESSURE_WARNING;
+    }
+    return MODESP_PRESSURE_NORMAL;
+}
+
+static uint32_t deliver_pressure(modesp_pool_manager_t *pm)
+{
+    uint32_t delivered = 0;
+    uint32_t unlocked = 0;
+    while (mp_cas(&pm->delivering, &unlocked, 1u, MP_ACQUIRE, MP_RELAXED)) {
+        pressure_cb_slot_t cbs[CONFIG_MEMORY_POOL_MAX_PRESSURE_CALLBACKS];
+        uint32_t s = modesp_port_critical_enter();
+        memcpy(cbs, pm->callbacks, sizeof cbs);
+        modesp_port_critical_exit(s);
+
+        uint32_t done = mp_load(&pm->delivered_seq, MP_RELAXED);
+        const uint32_t latest = mp_load(&pm->level_word, MP_ACQUIRE) >> SEQ_SHIFT;
+        const uint32_t behind = (latest - done) & 0x00FFFFFFu;
+        if (behind > RING_SIZE) {
+            (void)mp_fetch_add(&pm->dropped_events, behind - RING_SIZE, MP_RELAXED);
+            done = (latest - RING_SIZE) & 0x00FFFFFFu;
+        }
+        while (done != latest) {
+            const uint32_t want = (done + 1u) & 0x00FFFFFFu;
+            const uint32_t e = mp_load(&pm->ring[want % RING_SIZE], MP_ACQUIRE);
+            if ((e >> 16) != (want & 0xFFFFu)) {
+                break; /* its writer has not stored it yet and will deliver it itself */
+            }
+            const modesp_pressure_level_t from = (modesp_pressure_level_t)((e >> 2) & LEVEL_MASK);
+            const modesp_pressure_level_t to = (modesp_pressure_level_t)(e & LEVEL_MASK);
+            const uint8_t util = (uint8_t)((e >> 4) & 0x7Fu);
+            for (size_t i = 0; i < CONFIG_MEMORY_POOL_MAX_PRESSURE_CALLBACKS; i++) {
+                if (cbs[i].cb != NULL) {
+                    cbs[i].cb(from, to, util, cbs[i].ctx);
+                }
+            }
+            done = want;
+            delivered++;
+        }
+        mp_store(&pm->delivered_seq, done, MP_RELAXED);
+        mp_store(&pm->delivering, 0u, MP_RELEASE);
+        /* A change published while we held the lock would be stranded: look again. */
+        if ((mp_load(&pm->level_word, MP_ACQUIRE) >> SEQ_SHIFT) == done) {
+            break;
+        }
+        unlocked = 0;
+    }
+    return delivered;
+}
+
+static bool pressure_pending(modesp_pool_manager_t *pm)
+{
+    return (mp_load(&pm->level_word, MP_RELAXED) >> SEQ_SHIFT) != mp_load(&pm->delivered_seq, MP_RELAXED);
+}
+
+/* Re-evaluate the level after a byte-count change; bounded to a few rounds. */
+static void pressure_update(modesp_pool_manager_t *pm)
+{
+    for (int round = 0; round < 4; round++) {
+        uint32_t lw = mp_load(&pm->level_word, MP_SEQ_CST);
+        const uint32_t bytes = mp_load(&pm->bytes_in_use, MP_SEQ_CST);
+        const uint32_t from = lw & LEVEL_MASK;
+        const uint32_t to = target_level(pm, from, bytes);
+        if (to == from) {
+            break;
+        }
+        const uint32_t seq = ((lw >> SEQ_SHIFT) + 1u) & 0x00FFFFFFu;
+        if (mp_cas(&pm->level_word, &lw, (seq << SEQ_SHIFT) | to, MP_SEQ_CST, MP_SEQ_CST)) {
+            const uint32_t util = utilization_of(pm, bytes);
+            mp_store(&pm->ring[seq % RING_SIZE], ((seq & 0xFFFFu) << 16) | (util << 4) | (from << 2) | to, MP_RELEASE);
+        }
+    }
+    if (pressure_pending(pm) && !modesp_port_in_isr()) {
+        (void)deliver_pressure(pm);
+    }
+}
+
+uint32_t modesp_pool_manager_process_pressure_events(modesp_pool_manager_t *pm)
+{
+    if (pm == NULL || modesp_port_in_isr()) {
+        return 0u;
+    }
+    return deliver_pressure(pm);
+}
+
+/* ---------------------------------------------------------------- allocate */
+
+static void *take_class(modesp_pool_manager_t *pm, int cls, int requested)
+{
+    void *p = modesp_pool_allocate_tagged(pm->classes[cls], (uint8_t)(requested + 1));
+    if (p != NULL) {
+        (void)mp_fetch_add(&pm->bytes_in_use, k_class_size[cls], MP_SEQ_CST);
+        pressure_update(pm);
+    }
+    return p;
+}
+
+static esp_err_t wait_for_block(modesp_pool_manager_t *pm, int cls, uint32_t timeout_ms, void **out)
+{
+    const uint64_t deadline =
+        (timeout_ms == MODESP_WAIT_FOREVER) ? UINT64_MAX : modesp_port_time_us() + (uint64_t)timeout_ms * 1000u;
+    bump(&pm->waits);
+    (void)mp_fetch_add(&pm->waiters[cls], 1u, MP_SEQ_CST);
+    mp_fence_seq_cst(); /* pairs with the SEQ_CST push + waiter read in free (fixed_pool.c) */
+    esp_err_t err = ESP_ERR_TIMEOUT;
+    for (;;) {
+        const uint32_t seq = modesp_port_waitq_seq(&pm->waitq[cls]);
+        *out = take_class(pm, cls, cls);
+        if (*out != NULL) {
+            err = ESP_OK;
+            break;
+        }
+        if (modesp_port_time_us() >= deadline ||
+            modesp_port_waitq_wait(&pm->waitq[cls], seq, deadline) == ESP_ERR_TIMEOUT) {
+            /* one last look: a block freed right at the deadline still counts */
+            *out = take_class(pm, cls, cls);
+            err = (*out != NULL) ? ESP_OK : ESP_ERR_TIMEOUT;
+            break;
+        }
+    }
+    (void)mp_fetch_sub(&pm->waiters[cls], 1u, MP_SEQ_CST);
+    if (err == ESP_ERR_TIMEOUT) {
+        bump(&pm->wait_timeouts);
+    }
+    return err;
+}
+
+static esp_err_t heap_take(modesp_pool_manager_t *pm, size_t size, int cls, void **out)
+{
+    void *p = modesp_port_heap_alloc(size);
+    if (p == NULL) {
+        bump(&pm->heap_failures);
+        return ESP_ERR_NO_MEM;
+    }
+    bool stored = false;
+    uint32_t s = modesp_port_critical_enter();
+    for (size_t i = 0; i < CONFIG_MEMORY_POOL_HEAP_FALLBACK_MAX_BLOCKS && !stored; i++) {
+        if (pm->heap[i].ptr == NULL) {
+            pm->heap[i].ptr = p;
+            pm->heap[i].size = (uint32_t)size;
+            pm->heap[i].cls = (uint8_t)cls;
+            pm->heap_in_use++;
+            stored = true;
+        }
+    }
+    modesp_port_critical_exit(s);
+    if (!stored) { /* every slot taken: the bound on heap use is part of the contract */
+        modesp_port_heap_free(p);
+        bump(&pm->heap_failures);
+        return ESP_ERR_NO_MEM;
+    }
+    bump(&pm->heap_allocs);
+    *out = p;
+    return ESP_OK;
+}
+
+esp_err_t modesp_pool_manager_allocate_ex(modesp_pool_manager_t *pm, size_t size, modesp_alloc_strategy_t strategy,
+                                          uint32_t timeout_ms, void **out)
+{
+    if (pm == NULL || out == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    if (size == 0u) {
+        bump(&pm->zero_size_requests);
+        return MODESP_ERR_ZERO_SIZE;
+    }
+    const int cls = modesp_pool_manager_class_for_size(size);
+    if (cls < 0) {
+        bump(&pm->oversize_requests);
+        return ESP_ERR_INVALID_SIZE;
+    }
+    switch (strategy) {
+    case MODESP_ALLOC_STRICT:
+        break;
+    case MODESP_ALLOC_SPILL:
+        for (int c = cls; c < MODESP_CLASS_COUNT; c++) {
+            *out = take_class(pm, c, cls);
+            if (*out != NULL) {
+                if (c != cls) {
+                    bump(&pm->spills);
+                }
+                return ESP_OK;
+            }
+        }
+        return ESP_ERR_NO_MEM;
+    case MODESP_ALLOC_HEAP_FALLBACK:
+        if (!MODESP_HEAP_FALLBACK_ENABLED) {
+            return ESP_ERR_NOT_SUPPORTED;
+        }
+        *out = take_class(pm, cls, cls);
+        if (*out != NULL) {
+            return ESP_OK;
+        }
+        if (modesp_port_in_isr()) {
+            bump(&pm->isr_refusals);
+            return ESP_ERR_INVALID_STATE;
+        }
+        return heap_take(pm, size, cls, out);
+    case MODESP_ALLOC_WAIT:
+        if (modesp_port_in_isr()) {
+            bump(&pm->isr_refusals);
+            return ESP_ERR_INVALID_STATE;
+        }
+        *out = take_class(pm, cls, cls);
+        if (*out != NULL) {
+            return ESP_OK;
+        }
+        return timeout_ms == 0u ? ESP_ERR_NO_MEM : wait_for_block(pm, cls, timeout_ms, out);
+    default:
+        return ESP_ERR_INVALID_ARG;
+    }
+    *out = take_class(pm, cls, cls);
+    return (*out != NULL) ? ESP_OK : ESP_ERR_NO_MEM;
+}
+
+void *modesp_pool_manager_allocate(modesp_pool_manager_t *pm, size_t size)
+{
+    void *p = NULL;
+    if (pm != NULL) {
+        (void)modesp_pool_manager_allocate_ex(pm, size,
+                                              (modesp_alloc_strategy_t)mp_load(&pm->default_strategy, MP_RELAXED),
+                                              mp_load(&pm->default_timeout_ms, MP_RELAXED), &p);
+    }
+    return p;
+}
+
+void *modesp_pool_manager_allocate_critical(modesp_pool_manager_t *pm, size_t size)
+{
+    void *p = NULL;
+    if (pm == NULL || modesp_pool_manager_allocate_ex(pm, size, MODESP_ALLOC_STRICT, 0u, &p) == ESP_OK) {
+        return p;
+    }
+    const int cls = modesp_pool_manager_class_for_size(size);
+    if (cls >= 0 && pm->reserve != NULL && size <= modesp_pool_block_size(pm->reserve)) {
+        p = modesp_pool_allocate_tagged(pm->reserve, (uint8_t)(cls + 1));
+    }
+    bump(p != NULL ? &pm->critical_allocs : &pm->critical_failures);
+    return p;
+}
+
+/* -------------------------------------------------------------------- free */
+
+/* Which pool holds ptr: class index, MODESP_CLASS_COUNT for the reserve, -1 for none. */
+static int owner_of(const modesp_pool_manager_t *pm, const void *ptr)
+{
+    for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
+        if (modesp_pool_contains(pm->classes[c], ptr)) {
+            return c;
+        }
+    }
+    return (pm->reserve != NULL && modesp_pool_contains(pm->reserve, ptr)) ? MODESP_CLASS_COUNT : -1;
+}
+
+static esp_err_t heap_give_back(modesp_pool_manager_t *pm, void *ptr, size_t size, bool sized)
+{
+    esp_err_t err = MODESP_ERR_FOREIGN_PTR;
+    uint32_t s = modesp_port_critical_enter();
+    for (size_t i = 0; i < CONFIG_MEMORY_POOL_HEAP_FALLBACK_MAX_BLOCKS; i++) {
+        if (pm->heap[i].ptr == ptr) {
+            if (sized && modesp_pool_manager_class_for_size(size) != (int)pm->heap[i].cls) {
+                err = MODESP_ERR_SIZE_MISMATCH;
+            } else if (modesp_port_in_isr()) {
+                err = ESP_ERR_INVALID_STATE;
+            } else {
+                pm->heap[i].ptr = NULL;
+                pm->heap_in_use--;
+                err = ESP_OK;
+            }
+            break;
+        }
+    }
+    modesp_port_critical_exit(s);
+    if (err == ESP_OK) {
+        modesp_port_heap_free(ptr);
+        bump(&pm->heap_frees);
+    }
+    return err;
+}
+
+static esp_err_t give_back(modesp_pool_manager_t *pm, void *ptr, size_t size, bool sized)
+{
+    if (pm == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    if (ptr == NULL) {
+        bump(&pm->null_frees);
+        return ESP_ERR_INVALID_ARG;
+    }
+    if (sized && size == 0u) {
+        bump(&pm->size_mismatch_frees);
+        return MODESP_ERR_ZERO_SIZE;
+    }
+    const int owner = owner_of(pm, ptr);
+    if (owner < 0) {
+        esp_err_t err = MODESP_HEAP_FALLBACK_ENABLED ? heap_give_back(pm, ptr, size, sized) : MODESP_ERR_FOREIGN_PTR;
+        if (err == MODESP_ERR_FOREIGN_PTR) {
+            bump(&pm->foreign_frees);
+        } else if (err == MODESP_ERR_SIZE_MISMATCH) {
+            bump(&pm->size_mismatch_frees);
+        } else if (err == ESP_ERR_INVALID_STATE) {
+            bump(&pm->isr_refusals);
+        }
+        return err;
+    }
+    modesp_pool_t *pool = (owner == MODESP_CLASS_COUNT) ? pm->reserve : pm->classes[owner];
+    if (sized) {
+        /* The tag holds the requested class + 1; a block that is not allocated
+         * (tag -1) goes on to the pool, which names the exact error. */
+        const int tag = modesp_pool_block_tag(pool, ptr);
+        if (tag > 0 && modesp_pool_manager_class_for_size(size) != tag - 1) {
+            bump(&pm->size_mismatch_frees);
+            return MODESP_ERR_SIZE_MISMATCH;
+        }
+    }
+    const esp_err_t err = modesp_pool_deallocate(pool, ptr);
+    if (err != ESP_OK || owner == MODESP_CLASS_COUNT) {
+        return err;
+    }
+    (void)mp_fetch_sub(&pm->bytes_in_use, k_class_size[owner], MP_SEQ_CST);
+    /* The push in modesp_pool_deallocate was SEQ_CST: see the WAIT pairing there. */
+    if (mp_load(&pm->waiters[owner], MP_SEQ_CST) != 0u) {
+        modesp_port_waitq_signal(&pm->waitq[owner]);
+    }
+    pressure_update(pm);
+    return ESP_OK;
+}
+
+esp_err_t modesp_pool_manager_free(modesp_pool_manager_t *pm, void *ptr) { return give_back(pm, ptr, 0u, false); }
+
+esp_err_t modesp_pool_manager_deallocate(modesp_pool_manager_t *pm, void *ptr, size_t size)
+{
+    return give_back(pm, ptr, size, true);
+}
+
+/* ---------------------------------------------------------- configuration */
+
+esp_err_t modesp_pool_manager_set_default_strategy(modesp_pool_manager_t *pm, modesp_alloc_strategy_t strategy,
+                                                   uint32_t timeout_ms)
+{
+    if (pm == NULL || (unsigned)strategy > MODESP_ALLOC_WAIT) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    if (strategy == MODESP_ALLOC_HEAP_FALLBACK && !MODESP_HEAP_FALLBACK_ENABLED) {
+        return ESP_ERR_NOT_SUPPORTED;
+    }
+    mp_store(&pm->default_timeout_ms, timeout_ms, MP_RELAXED);
+    mp_store(&pm->default_strategy, (uint32_t)strategy, MP_RELAXED);
+    return ESP_OK;
+}
+
+modesp_alloc_strategy_t modesp_pool_manager_get_default_strategy(const modesp_pool_manager_t *pm)
+{
+    return pm == NULL ? MODESP_ALLOC_STRICT
+                      : (modesp_alloc_strategy_t)mp_load(&((modesp_pool_manager_t *)pm)->default_strategy, MP_RELAXED);
+}
+
+const modesp_pool_t *modesp_pool_manager_get_pool(const modesp_pool_manager_t *pm, modesp_size_class_t cls)
+{
+    return (pm == NULL || (unsigned)cls >= MODESP_CLASS_COUNT) ? NULL : pm->classes[cls];
+}
+
+const modesp_pool_t *modesp_pool_manager_get_reserve_pool(const modesp_pool_manager_t *pm)
+{
+    return pm == NULL ? NULL : pm->reserve;
+}
+
+uint8_t modesp_pool_manager_get_overall_utilization(const modesp_pool_manager_t *pm)
+{
+    if (pm == NULL) {
+        return 0u;
+    }
+    return (uint8_t)utilization_of(pm, mp_load(&((modesp_pool_manager_t *)pm)->bytes_in_use, MP_RELAXED));
+}
+
+modesp_pressure_level_t modesp_pool_manager_get_pressure_level(const modesp_pool_manager_t *pm)
+{
+    if (pm == NULL) {
+        return MODESP_PRESSURE_NORMAL;
+    }
+    return (modesp_pressure_level_t)(mp_load(&((modesp_pool_manager_t *)pm)->level_word, MP_ACQUIRE) & LEVEL_MASK);
+}
+
+esp_err_t modesp_pool_manager_set_pressure_thresholds(modesp_pool_manager_t *pm, uint8_t warning, uint8_t critical,
+                                                      uint8_t release)
+{
+    if (pm == NULL || release == 0u || release > warning || warning > critical || critical > 100u) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    set_thresholds(pm, warning, critical, release);
+    pressure_update(pm);
+    return ESP_OK;
+}
+
+esp_err_t modesp_pool_manager_register_pressure_callback(modesp_pool_manager_t *pm, modesp_pressure_cb_t cb, void *ctx)
+{
+    if (pm == NULL || cb == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    esp_err_t err = MODESP_ERR_FULL;
+    uint32_t s = modesp_port_critical_enter();
+    for (size_t i = 0; i < CONFIG_MEMORY_POOL_MAX_PRESSURE_CALLBACKS; i++) {
+        if (pm->callbacks[i].cb == NULL) {
+            pm->callbacks[i].cb = cb;
+            pm->callbacks[i].ctx = ctx;
+            err = ESP_OK;
+            break;
+        }
+    }
+    modesp_port_critical_exit(s);
+    return err;
+}
+
+esp_err_t modesp_pool_manager_unregister_pressure_callback(modesp_pool_manager_t *pm, modesp_pressure_cb_t cb,
+                                                           void *ctx)
+{
+    if (pm == NULL || cb == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    esp_err_t err = ESP_ERR_NOT_FOUND;
+    uint32_t s = modesp_port_critical_enter();
+    for (size_t i = 0; i < CONFIG_MEMORY_POOL_MAX_PRESSURE_CALLBACKS; i++) {
+        if (pm->callbacks[i].cb == cb && pm->callbacks[i].ctx == ctx) {
+            pm->callbacks[i].cb = NULL;
+            pm->callbacks[i].ctx = NULL;
+            err = ESP_OK;
+            break;
+        }
+    }
+    modesp_port_critical_exit(s);
+    return err;
+}
+
+/* ---------------------------------------------------------- statistics */
+
+esp_err_t modesp_pool_manager_get_stats(const modesp_pool_manager_t *pm_c, modesp_pool_manager_stats_t *st)
+{
+    if (pm_c == NULL || st == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    modesp_pool_manager_t *pm = (modesp_pool_manager_t *)pm_c; /* atomics need non-const; nothing is written */
+    memset(st, 0, sizeof *st);
+    for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
+        (void)modesp_pool_get_stats(pm->classes[c], &st->classes[c]);
+    }
+    if (pm->reserve != NULL) {
+        (void)modesp_pool_get_stats(pm->reserve, &st->reserve);
+    }
+    st->total_bytes = pm->total_bytes;
+    st->bytes_in_use = mp_load(&pm->bytes_in_use, MP_RELAXED);
+    st->utilization = (uint8_t)utilization_of(pm, st->bytes_in_use);
+    st->level = modesp_pool_manager_get_pressure_level(pm);
+    st->zero_size_requests = mp_load(&pm->zero_size_requests, MP_RELAXED);
+    st->oversize_requests = mp_load(&pm->oversize_requests, MP_RELAXED);
+    st->null_frees = mp_load(&pm->null_frees, MP_RELAXED);
+    st->foreign_frees = mp_load(&pm->foreign_frees, MP_RELAXED);
+    st->size_mismatch_frees = mp_load(&pm->size_mismatch_frees, MP_RELAXED);
+    st->spills = mp_load(&pm->spills, MP_RELAXED);
+    st->waits = mp_load(&pm->waits, MP_RELAXED);
+    st->wait_timeouts = mp_load(&pm->wait_timeouts, MP_RELAXED);
+    st->isr_refusals = mp_load(&pm->isr_refusals, MP_RELAXED);
+    st->heap_allocs = mp_load(&pm->heap_allocs, MP_RELAXED);
+    st->heap_frees = mp_load(&pm->heap_frees, MP_RELAXED);
+    st->heap_failures = mp_load(&pm->heap_failures, MP_RELAXED);
+    st->critical_allocs = mp_load(&pm->critical_allocs, MP_RELAXED);
+    st->critical_failures = mp_load(&pm->critical_failures, MP_RELAXED);
+    st->pressure_changes = mp_load(&pm->level_word, MP_RELAXED) >> SEQ_SHIFT;
+    st->pressure_events_dropped = mp_load(&pm->dropped_events, MP_RELAXED);
+    uint32_t s = modesp_port_critical_enter();
+    st->heap_in_use = pm->heap_in_use;
+    modesp_port_critical_exit(s);
+    return ESP_OK;
+}
+
+esp_err_t modesp_pool_manager_reset_stats(modesp_pool_manager_t *pm)
+{
+    if (pm == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
+        (void)modesp_pool_reset_stats(pm->classes[c]);
+    }
+    if (pm->reserve != NULL) {
+        (void)modesp_pool_reset_stats(pm->reserve);
+    }
+    uint32_t *const zeroed[] = {&pm->zero_size_requests,
+                                &pm->oversize_requests,
+                                &pm->null_frees,
+                                &pm->foreign_frees,
+                                &pm->size_mismatch_frees,
+                                &pm->spills,
+                                &pm->waits,
+                                &pm->wait_timeouts,
+                                &pm->isr_refusals,
+                                &pm->heap_allocs,
+                                &pm->heap_frees,
+                                &pm->heap_failures,
+                                &pm->critical_allocs,
+                                &pm->critical_failures};
+    for (size_t i = 0; i < sizeof zeroed / sizeof zeroed[0]; i++) {
+        mp_store(zeroed[i], 0u, MP_RELAXED);
+    }
+    return ESP_OK;
+}
+
+esp_err_t modesp_pool_manager_check_integrity(const modesp_pool_manager_t *pm, int *bad_class,
+                                              modesp_pool_integrity_t *report)
+{
+    int dummy;
+    int *bad = bad_class != NULL ? bad_class : &dummy;
+    *bad = -1;
+    if (pm == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    uint32_t bytes = 0;
+    for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
+        const esp_err_t err = modesp_pool_check_integrity(pm->classes[c], report);
+        if (err != ESP_OK) {
+            *bad = c;
+            return err;
+        }
+        bytes += k_class_size[c] * (uint32_t)modesp_pool_in_use(pm->classes[c]);
+    }
+    if (pm->reserve != NULL) {
+        const esp_err_t err = modesp_pool_check_integrity(pm->reserve, report);
+        if (err != ESP_OK) {
+            *bad = MODESP_CLASS_COUNT;
+            return err;
+        }
+    }
+    if (bytes != mp_load(&((modesp_pool_manager_t *)pm)->bytes_in_use, MP_RELAXED)) {
+        if (report != NULL) {
+            memset(report, 0, sizeof *report);
+            report->fault = MODESP_POOL_COUNT_MISMATCH;
+            report->block = UINT32_MAX;
+        }
+        return MODESP_ERR_CORRUPTED;
+    }
+    return ESP_OK;
+}

@@ -1,0 +1,55 @@
+/* Pooled objects: the functions behind the macros of modesp/pooled.h. */
+#include "modesp/pooled.h"
+
+#include <string.h>
+
+void *modesp_make_pooled_bytes(size_t size)
+{
+    void *p = modesp_pool_manager_allocate(modesp_get_pool_manager(), size);
+    if (p != NULL) {
+        memset(p, 0, size);
+    }
+    return p;
+}
+
+esp_err_t modesp_pooled_free(void *pptr)
+{
+    if (pptr == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    void **slot = (void **)pptr;
+    void *p = *slot;
+    if (p == NULL) {
+        return ESP_OK;
+    }
+    const esp_err_t err = modesp_pool_manager_free(modesp_get_pool_manager(), p);
+    if (err == ESP_OK) {
+        *slot = NULL;
+    }
+    return err;
+}
+
+void *modesp_pooled_take_(void *pptr)
+{
+    void **slot = (void **)pptr;
+    void *p = *slot;
+    *slot = NULL;
+    return p;
+}
+
+esp_err_t modesp_pooled_assign_(void *dst_pptr, void *src_pptr)
+{
+    void **dst = (void **)dst_pptr;
+    void **src = (void **)src_pptr;
+    esp_err_t err = ESP_OK;
+    if (dst != src) {
+        err = modesp_pooled_free(dst);
+        if (err == ESP_OK) {
+            *dst = *src;
+            *src = NULL;
+        }
+    }
+    return err;
+}
+
+void modesp_pooled_cleanup_(void *pptr) { (void)modesp_pooled_free(pptr); }
