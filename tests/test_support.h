@@ -1,0 +1,56 @@
+/* Shared helpers for the cmocka suites. */
+#ifndef MODESP_TEST_SUPPORT_H
+#define MODESP_TEST_SUPPORT_H
+
+#include <setjmp.h> /* cmocka needs these before cmocka.h */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+
+#include "modesp/memory_pool.h"
+
+/* Fail the test, naming the pool and the broken invariant, unless the pool is intact. */
+static inline void assert_pool_intact_(const modesp_pool_t *pool, const char *file, int line)
+{
+    modesp_pool_integrity_t r;
+    esp_err_t err = modesp_pool_check_integrity(pool, &r);
+    if (err != ESP_OK) {
+        print_error("%s:%d: pool '%s' integrity: %s (%s) at block %u\n", file, line,
+                    pool != NULL && pool->name != NULL ? pool->name : "?", modesp_err_to_name(err),
+                    modesp_pool_fault_name(r.fault), (unsigned)r.block);
+        fail();
+    }
+}
+#define assert_pool_intact(pool) assert_pool_intact_((pool), __FILE__, __LINE__)
+
+/* Manager intact and nothing outstanding in any class or the reserve (teardown check). */
+static inline void assert_manager_clean_(const char *file, int line)
+{
+    modesp_pool_manager_t *pm = modesp_get_pool_manager();
+    int bad = -1;
+    modesp_pool_integrity_t r;
+    esp_err_t err = modesp_pool_manager_check_integrity(pm, &bad, &r);
+    if (err != ESP_OK) {
+        print_error("%s:%d: manager integrity: %s in class %d: %s block %u\n", file, line, modesp_err_to_name(err),
+                    bad, modesp_pool_fault_name(r.fault), (unsigned)r.block);
+        fail();
+    }
+    modesp_pool_manager_stats_t st;
+    assert_int_equal(modesp_pool_manager_get_stats(pm, &st), ESP_OK);
+    for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
+        if (st.classes[c].in_use != 0u) {
+            print_error("%s:%d: class %s still has %u blocks allocated\n", file, line,
+                        modesp_size_class_name((modesp_size_class_t)c), (unsigned)st.classes[c].in_use);
+            fail();
+        }
+    }
+    assert_int_equal(st.reserve.in_use, 0);
+    assert_int_equal(st.heap_in_use, 0);
+    assert_int_equal(st.bytes_in_use, 0);
+}
+#define assert_manager_clean() assert_manager_clean_(__FILE__, __LINE__)
+
+#endif
