@@ -439,7 +439,7 @@ static esp_err_t fault(modesp_pool_integrity_t *r, modesp_pool_fault_t f, uint32
 
 esp_err_t modesp_pool_check_integrity(const modesp_pool_t *pool, modesp_pool_integrity_t *report)
 {
-    modesp_pool_integrity_t local;
+    modesp_pool_integrity_t local = {0};
     modesp_pool_integrity_t *r = (report != NULL) ? report : &local;
     memset(r, 0, sizeof *r);
     r->block = UINT32_MAX;

@@ -624,7 +624,7 @@ esp_err_t modesp_pool_manager_register_pressure_callback(modesp_pool_manager_t *
 }
 
 esp_err_t modesp_pool_manager_unregister_pressure_callback(modesp_pool_manager_t *pm, modesp_pressure_cb_t cb,
-                                                           void *ctx)
+                                                           const void *ctx)
 {
     if (pm == NULL || cb == NULL) {
         return ESP_ERR_INVALID_ARG;
@@ -718,7 +718,7 @@ esp_err_t modesp_pool_manager_reset_stats(modesp_pool_manager_t *pm)
 esp_err_t modesp_pool_manager_check_integrity(const modesp_pool_manager_t *pm, int *bad_class,
                                               modesp_pool_integrity_t *report)
 {
-    int dummy;
+    int dummy = -1;
     int *bad = bad_class != NULL ? bad_class : &dummy;
     *bad = -1;
     if (pm == NULL) {

@@ -13,11 +13,11 @@
 #include "test_support.h"
 
 static const size_t k_size[MODESP_CLASS_COUNT] = {CONFIG_MEMORY_POOL_TINY_SIZE, CONFIG_MEMORY_POOL_SMALL_SIZE,
-                                                   CONFIG_MEMORY_POOL_MEDIUM_SIZE, CONFIG_MEMORY_POOL_LARGE_SIZE,
-                                                   CONFIG_MEMORY_POOL_XLARGE_SIZE};
+                                                  CONFIG_MEMORY_POOL_MEDIUM_SIZE, CONFIG_MEMORY_POOL_LARGE_SIZE,
+                                                  CONFIG_MEMORY_POOL_XLARGE_SIZE};
 static const size_t k_count[MODESP_CLASS_COUNT] = {CONFIG_MEMORY_POOL_TINY_COUNT, CONFIG_MEMORY_POOL_SMALL_COUNT,
-                                                    CONFIG_MEMORY_POOL_MEDIUM_COUNT, CONFIG_MEMORY_POOL_LARGE_COUNT,
-                                                    CONFIG_MEMORY_POOL_XLARGE_COUNT};
+                                                   CONFIG_MEMORY_POOL_MEDIUM_COUNT, CONFIG_MEMORY_POOL_LARGE_COUNT,
+                                                   CONFIG_MEMORY_POOL_XLARGE_COUNT};
 
 #define MAX_HELD 70000
 static void *held[MAX_HELD];
@@ -134,14 +134,14 @@ static void test_bad_inputs(void **state)
     int on_stack;
     assert_int_equal(modesp_pool_manager_allocate_ex(pm, 0, MODESP_ALLOC_STRICT, 0, &out), MODESP_ERR_ZERO_SIZE);
     assert_null(out);
-    assert_int_equal(modesp_pool_manager_allocate_ex(pm, CONFIG_MEMORY_POOL_XLARGE_SIZE + 1, MODESP_ALLOC_SPILL, 0, &out),
-                     ESP_ERR_INVALID_SIZE);
+    assert_int_equal(
+        modesp_pool_manager_allocate_ex(pm, CONFIG_MEMORY_POOL_XLARGE_SIZE + 1, MODESP_ALLOC_SPILL, 0, &out),
+        ESP_ERR_INVALID_SIZE);
     assert_null(modesp_pool_manager_allocate(pm, 0));
     assert_null(modesp_pool_manager_allocate(pm, SIZE_MAX));
     assert_int_equal(modesp_pool_manager_allocate_ex(NULL, 8, MODESP_ALLOC_STRICT, 0, &out), ESP_ERR_INVALID_ARG);
     assert_int_equal(modesp_pool_manager_allocate_ex(pm, 8, MODESP_ALLOC_STRICT, 0, NULL), ESP_ERR_INVALID_ARG);
-    assert_int_equal(modesp_pool_manager_allocate_ex(pm, 8, (modesp_alloc_strategy_t)42, 0, &out),
-                     ESP_ERR_INVALID_ARG);
+    assert_int_equal(modesp_pool_manager_allocate_ex(pm, 8, (modesp_alloc_strategy_t)42, 0, &out), ESP_ERR_INVALID_ARG);
 
     uint8_t *blk = hold(modesp_pool_manager_allocate(pm, 40)); /* SMALL with default sizes */
     const int cls = modesp_pool_manager_class_for_size(40);
@@ -221,8 +221,7 @@ static void test_heap_fallback(void **state)
     /* the slot table bounds heap use */
     assert_int_equal(modesp_pool_manager_allocate_ex(pm, sz, MODESP_ALLOC_HEAP_FALLBACK, 0, &p), ESP_ERR_NO_MEM);
     modesp_port_posix_set_isr_context(true);
-    assert_int_equal(modesp_pool_manager_allocate_ex(pm, sz, MODESP_ALLOC_HEAP_FALLBACK, 0, &p),
-                     ESP_ERR_INVALID_STATE);
+    assert_int_equal(modesp_pool_manager_allocate_ex(pm, sz, MODESP_ALLOC_HEAP_FALLBACK, 0, &p), ESP_ERR_INVALID_STATE);
     assert_int_equal(modesp_pool_manager_free(pm, heap[0]), ESP_ERR_INVALID_STATE); /* no free() in an ISR */
     modesp_port_posix_set_isr_context(false);
     assert_int_equal(modesp_pool_manager_deallocate(pm, heap[0], 1), MODESP_ERR_SIZE_MISMATCH);

@@ -14,7 +14,7 @@
 #endif
 
 #define SMALL_BS 48
-#define SMALL_N 10
+#define SMALL_N  10
 
 MODESP_POOL_DEFINE_STATIC(t_pool, SMALL_BS, SMALL_N);
 
@@ -100,8 +100,8 @@ static void test_bad_frees(void **state)
     } cases[] = {
         {NULL, ESP_ERR_INVALID_ARG},
         {&on_stack, MODESP_ERR_FOREIGN_PTR},
-        {base + span, MODESP_ERR_FOREIGN_PTR},      /* one past the end */
-        {base - 1, MODESP_ERR_FOREIGN_PTR},         /* just before */
+        {base + span, MODESP_ERR_FOREIGN_PTR}, /* one past the end */
+        {base - 1, MODESP_ERR_FOREIGN_PTR},    /* just before */
         {(uint8_t *)blk + 1, MODESP_ERR_MISALIGNED_PTR},
         {(uint8_t *)blk + t_pool.stride / 2, MODESP_ERR_MISALIGNED_PTR},
         {(uint8_t *)blk + t_pool.stride - 1, MODESP_ERR_MISALIGNED_PTR},
@@ -418,11 +418,11 @@ static void test_error_names(void **state)
     assert_string_equal(modesp_err_to_name(ESP_ERR_NO_MEM), "ESP_ERR_NO_MEM");
     assert_string_equal(modesp_err_to_name(12345), "UNKNOWN_ERROR");
     /* every library code is distinct */
-    const esp_err_t codes[] = {ESP_ERR_NO_MEM,          ESP_ERR_INVALID_ARG,       ESP_ERR_INVALID_STATE,
-                               ESP_ERR_INVALID_SIZE,    ESP_ERR_NOT_SUPPORTED,     ESP_ERR_TIMEOUT,
-                               MODESP_ERR_ZERO_SIZE,    MODESP_ERR_FOREIGN_PTR,    MODESP_ERR_MISALIGNED_PTR,
-                               MODESP_ERR_DOUBLE_FREE,  MODESP_ERR_SIZE_MISMATCH,  MODESP_ERR_BAD_POOL,
-                               MODESP_ERR_CORRUPTED,    MODESP_ERR_USE_AFTER_FREE, MODESP_ERR_FULL};
+    const esp_err_t codes[] = {ESP_ERR_NO_MEM,         ESP_ERR_INVALID_ARG,       ESP_ERR_INVALID_STATE,
+                               ESP_ERR_INVALID_SIZE,   ESP_ERR_NOT_SUPPORTED,     ESP_ERR_TIMEOUT,
+                               MODESP_ERR_ZERO_SIZE,   MODESP_ERR_FOREIGN_PTR,    MODESP_ERR_MISALIGNED_PTR,
+                               MODESP_ERR_DOUBLE_FREE, MODESP_ERR_SIZE_MISMATCH,  MODESP_ERR_BAD_POOL,
+                               MODESP_ERR_CORRUPTED,   MODESP_ERR_USE_AFTER_FREE, MODESP_ERR_FULL};
     const size_t n = sizeof codes / sizeof codes[0];
     for (size_t i = 0; i < n; i++) {
         assert_string_not_equal(modesp_err_to_name(codes[i]), "UNKNOWN_ERROR");

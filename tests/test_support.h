@@ -34,8 +34,8 @@ static inline void assert_manager_clean_(const char *file, int line)
     modesp_pool_integrity_t r;
     esp_err_t err = modesp_pool_manager_check_integrity(pm, &bad, &r);
     if (err != ESP_OK) {
-        print_error("%s:%d: manager integrity: %s in class %d: %s block %u\n", file, line, modesp_err_to_name(err),
-                    bad, modesp_pool_fault_name(r.fault), (unsigned)r.block);
+        print_error("%s:%d: manager integrity: %s in class %d: %s block %u\n", file, line, modesp_err_to_name(err), bad,
+                    modesp_pool_fault_name(r.fault), (unsigned)r.block);
         fail();
     }
     modesp_pool_manager_stats_t st;

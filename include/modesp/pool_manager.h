@@ -177,7 +177,7 @@ esp_err_t modesp_pool_manager_register_pressure_callback(modesp_pool_manager_t *
  * Task context.
  */
 esp_err_t modesp_pool_manager_unregister_pressure_callback(modesp_pool_manager_t *pm, modesp_pressure_cb_t cb,
-                                                           void *ctx);
+                                                           const void *ctx);
 
 /*
  * Deliver pressure changes still pending (those caused from an ISR). Returns

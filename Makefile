@@ -1,0 +1,111 @@
+# Thin shortcuts over CMake. Every target works from a clean clone once the
+# Debian packages listed by `make deps` are installed (.ci/run installs them).
+
+BUILD    ?= build
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE    ?= cmake
+CTEST    ?= ctest
+SDKCONFIG ?= $(CURDIR)/sdkconfig
+PYTHON   ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+
+HOST  := $(BUILD)/host
+ASAN  := $(BUILD)/asan
+TSAN  := $(BUILD)/tsan
+
+# Debian packages the project needs, and a command that proves each is there.
+DEPS_PKGS := cmake gcc python3-kconfiglib libcmocka-dev clang-format clang-tidy cppcheck
+define check_deps
+	@missing=""; \
+	command -v $(CMAKE) >/dev/null || missing="$$missing cmake"; \
+	command -v gcc >/dev/null || missing="$$missing gcc"; \
+	$(PYTHON) -c 'import kconfiglib' 2>/dev/null || missing="$$missing python3-kconfiglib"; \
+	test -f /usr/include/cmocka.h || missing="$$missing libcmocka-dev"; \
+	for t in $(1); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Missing packages. Run:  apt-get install -y$$missing"; exit 1; fi
+endef
+
+.PHONY: all build test test-host test-asan test-tsan check lint format format-check cppcheck clang-tidy \
+        sanitizer-builds demo menuconfig deps clean
+
+all: build
+
+deps:
+	$(call check_deps,)
+
+$(HOST)/CMakeCache.txt:
+	$(call check_deps,)
+	$(CMAKE) -S . -B $(HOST) -DCMAKE_BUILD_TYPE=Debug -DMODESP_SDKCONFIG=$(SDKCONFIG)
+
+build: $(HOST)/CMakeCache.txt
+	$(CMAKE) --build $(HOST) -j$(JOBS)
+
+# The whole suite: plain build, then AddressSanitizer+UBSan, then ThreadSanitizer
+# on the concurrency tests (every configuration variant in each).
+test: test-host test-asan test-tsan
+	@echo "make test: host, ASan+UBSan and TSan suites passed"
+
+test-host: build
+	$(CTEST) --test-dir $(HOST) --output-on-failure -j$(JOBS)
+
+define sanitizer_build
+	$(call check_deps,)
+	$(CMAKE) -S . -B $(1) -DCMAKE_BUILD_TYPE=Debug -DMODESP_SDKCONFIG=$(SDKCONFIG) -DMODESP_SANITIZE=$(2) >/dev/null
+	$(CMAKE) --build $(1) -j$(JOBS)
+endef
+
+test-asan:
+	$(call sanitizer_build,$(ASAN),address$(comma)undefined)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(CTEST) --test-dir $(ASAN) --output-on-failure -j$(JOBS)
+
+test-tsan:
+	$(call sanitizer_build,$(TSAN),thread)
+	TSAN_OPTIONS=halt_on_error=1 $(CTEST) --test-dir $(TSAN) --output-on-failure -L concurrency -j$(JOBS)
+
+comma := ,
+
+sanitizer-builds:
+	$(call sanitizer_build,$(ASAN),address$(comma)undefined)
+	$(call sanitizer_build,$(TSAN),thread)
+
+# Static checks plus the sanitizer builds (make test runs their suites).
+check: lint sanitizer-builds
+	@echo "make check: format, cppcheck, clang-tidy and sanitizer builds clean"
+
+LINT_SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^tests/port_decls/')
+CORE_SOURCES = $(shell git ls-files 'src/*.c' 2>/dev/null)
+
+lint: format-check cppcheck clang-tidy
+
+format:
+	clang-format -i $(LINT_SOURCES)
+
+format-check:
+	$(call check_deps,clang-format)
+	clang-format --dry-run --Werror $(LINT_SOURCES)
+
+cppcheck: build
+	$(call check_deps,cppcheck)
+	cppcheck --error-exitcode=1 --enable=warning,style,performance,portability --inline-suppr --quiet \
+	  --std=c11 --suppress=missingIncludeSystem --suppress=unusedFunction \
+	  -I include -I src -I src/port -I src/port/posix -I $(HOST)/config src
+
+clang-tidy: build
+	$(call check_deps,clang-tidy)
+	clang-tidy -p $(HOST) --quiet $(filter src/fixed_pool.c src/pool_manager.c src/pooled.c src/mempool_err.c src/port/posix/port_posix.c,$(CORE_SOURCES)) 2>/dev/null
+
+# The main job: every example program, each printing what it does.
+demo: build
+	@set -e; for ex in $$(ls $(HOST)/examples/example_* 2>/dev/null); do \
+	  echo "=== $$ex"; $$ex; echo; done; \
+	ls $(HOST)/examples/example_* >/dev/null 2>&1 || { echo "no examples built"; exit 1; }
+
+# Same menu as `idf.py menuconfig`, from the same Kconfig; writes ./sdkconfig.
+menuconfig:
+	KCONFIG_CONFIG=$(SDKCONFIG) $(PYTHON) -m menuconfig Kconfig
+
+clean:
+	rm -rf $(BUILD)
+
+-include mk/*.mk
