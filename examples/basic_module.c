@@ -119,7 +119,7 @@ static void *hog_class(size_t size)
         chain = block;
         n++;
     }
-    printf("  another module now holds all %u blocks of that class\n", n);
+    printf("  another module now holds %u blocks: every block a sensor buffer could get\n", n);
     return chain;
 }
 
