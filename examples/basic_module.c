@@ -13,9 +13,11 @@
 
 #define NAME "example_basic_module"
 
+#define SENSOR_SAMPLES 16u
+
 /* 16 floats + a counter: 68 bytes, served by the 128-byte MEDIUM class by default. */
 typedef struct {
-    float samples[16];
+    float samples[SENSOR_SAMPLES];
     uint32_t count;
 } sensor_buffer_t;
 
@@ -74,7 +76,7 @@ static void sensor_module_deinit(sensor_module_t *m)
 
 static void sensor_module_add_sample(sensor_module_t *m, float value)
 {
-    if (m->buffer != NULL && m->buffer->count < 16u) {
+    if (m->buffer != NULL && m->buffer->count < SENSOR_SAMPLES) {
         m->buffer->samples[m->buffer->count++] = value;
     }
 }

@@ -5,8 +5,8 @@
  * buffer, then with a pooled one. What changes:
  *   - the buffer is a type (byte_buffer_t), so its size lives in one place and
  *     is checked at compile time against the largest pool class;
- *   - it comes from a fixed pool: O(1), no fragmentation, the same block
- *     again on the next call; it arrives zeroed;
+ *   - it comes from a fixed pool: O(1), no fragmentation (a freed block is
+ *     simply handed out again: here the very same one); it arrives zeroed;
  *   - MODESP_POOLED frees it on every return path, where the heap version
  *     needs a free() before each return.
  */
@@ -136,13 +136,12 @@ int main(void)
         uint32_t pool_sum = 0;
         check(process_heap(input, len, &heap_sum) == ESP_OK, "heap version");
         check(process_pooled(input, len, &pool_sum) == ESP_OK, "pooled version");
-        first_block = run == 0u ? s_last_block : first_block;
+        first_block = run == 0u ? s_last_block : first_block; /* shown, not checked: the order is not an API promise */
         printf("  %3zu bytes: heap 0x%08x, pool 0x%08x; %s in_use inside %zu, after %zu; same block as run 1: %s\n",
                len, (unsigned)heap_sum, (unsigned)pool_sum, cls, s_in_use_inside, buffer_class_in_use(),
                s_last_block == first_block ? "yes" : "no");
         check(heap_sum == pool_sum, "both versions compute the same result");
         check(s_in_use_inside == 1u && buffer_class_in_use() == 0u, "one block while working, none after");
-        check(s_last_block == first_block, "a free pool block is simply reused");
     }
 
     printf("early return (input of %zu bytes is too long)\n", sizeof input);
