@@ -50,9 +50,11 @@ static size_t class_in_use(size_t size)
     return modesp_pool_in_use(modesp_pool_manager_get_pool(modesp_get_pool_manager(), (modesp_size_class_t)cls));
 }
 
-static const char *tmp_class_name(void)
+/* Name of the manager class that serves `size` bytes ("TINY", ...). */
+static const char *class_name(size_t size)
 {
-    return modesp_size_class_name((modesp_size_class_t)modesp_pool_manager_class_for_size(sizeof(processing_data_t)));
+    const int cls = modesp_pool_manager_class_for_size(size);
+    return modesp_size_class_name((modesp_size_class_t)cls);
 }
 
 static esp_err_t sensor_module_init(sensor_module_t *m)
@@ -64,7 +66,7 @@ static esp_err_t sensor_module_init(sensor_module_t *m)
         return ESP_ERR_NO_MEM;
     }
     printf("  init: sensor buffer allocated (%zu bytes from the %s class)\n", sizeof(sensor_buffer_t),
-           modesp_size_class_name((modesp_size_class_t)modesp_pool_manager_class_for_size(sizeof(sensor_buffer_t))));
+           class_name(sizeof(sensor_buffer_t)));
     return ESP_OK;
 }
 
@@ -99,13 +101,15 @@ static void sensor_module_process_data(sensor_module_t *m)
             tmp->max = v > tmp->max ? v : tmp->max;
             tmp->n++;
         }
-        printf("  process: %u samples, mean %.2f, min %.2f, max %.2f\n", (unsigned)tmp->n, (double)(tmp->sum / tmp->n),
-               (double)tmp->min, (double)tmp->max);
-        printf("  %s in_use: before scope %zu, inside scope %zu\n", tmp_class_name(), before, inside);
+        printf("  process: %u samples, mean %.2f, min %.2f, max %.2f\n", (unsigned)tmp->n,
+               (double)(tmp->sum / (float)tmp->n), (double)tmp->min, (double)tmp->max);
+        printf("  %s in_use: before scope %zu, inside scope %zu\n", class_name(sizeof(processing_data_t)), before,
+               inside);
         check(inside == before + 1u, "the temporary holds one block inside the scope");
     }
     const size_t after = class_in_use(sizeof(processing_data_t));
-    printf("  %s in_use: after scope %zu (tmp was freed automatically)\n", tmp_class_name(), after);
+    printf("  %s in_use: after scope %zu (tmp was freed automatically)\n", class_name(sizeof(processing_data_t)),
+           after);
     check(after == before, "the temporary is back in its pool after the scope");
 }
 

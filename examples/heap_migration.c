@@ -122,7 +122,8 @@ static void check_manager_clean(void)
 
 int main(void)
 {
-    const char *cls = modesp_size_class_name((modesp_size_class_t)modesp_pool_manager_class_for_size(BUF_SIZE));
+    const int cls_index = modesp_pool_manager_class_for_size(sizeof(byte_buffer_t));
+    const char *cls = modesp_size_class_name((modesp_size_class_t)cls_index);
     uint8_t input[BUF_SIZE + 44u];
     for (size_t i = 0; i < sizeof input; i++) {
         input[i] = (uint8_t)(i * 7u + 3u);

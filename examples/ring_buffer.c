@@ -52,7 +52,8 @@ static const modesp_pool_t *block_pool(void)
 
 static const char *block_class_name(void)
 {
-    return modesp_size_class_name((modesp_size_class_t)modesp_pool_manager_class_for_size(sizeof(block_t)));
+    const int cls = modesp_pool_manager_class_for_size(sizeof(block_t));
+    return modesp_size_class_name((modesp_size_class_t)cls);
 }
 
 static esp_err_t ring_add_data(pooled_ring_t *rb, const uint8_t *data, size_t len)
