@@ -1,0 +1,163 @@
+/*
+ * Guide section 6, "Ring buffer with pooled blocks", in C.
+ *
+ * The ring keeps the newest MAX_BLOCKS chunks of data, each in its own pooled
+ * block. A new chunk is written into a fresh block first; modesp_pooled_move
+ * then puts it in the oldest slot and returns that slot's old block to its
+ * pool. The ring therefore holds MAX_BLOCKS blocks however long it runs, and
+ * briefly one more while a chunk is added: its class needs MAX_BLOCKS + 1.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "modesp/memory_pool.h"
+
+#define NAME       "example_ring_buffer"
+#define MAX_BLOCKS 4u
+#define N_CHUNKS   10u
+
+/* 260 bytes: the 512-byte XLARGE class by default. */
+typedef struct {
+    uint8_t data[256];
+    uint32_t timestamp;
+} block_t;
+
+typedef struct {
+    block_t *slots[MAX_BLOCKS]; /* NULL until the ring has wrapped once */
+    size_t write_idx;           /* the oldest slot once the ring is full */
+} pooled_ring_t;
+
+static int s_failures;
+
+static void check(int ok, const char *what)
+{
+    if (!ok) {
+        printf("  FAILED: %s\n", what);
+        s_failures++;
+    }
+}
+
+/* Stand-in for esp_timer_get_time() in ms: a chunk every 100 ms. */
+static uint32_t fake_time_ms(void)
+{
+    static uint32_t now;
+    return now += 100u;
+}
+
+static const modesp_pool_t *block_pool(void)
+{
+    const int cls = modesp_pool_manager_class_for_size(sizeof(block_t));
+    return modesp_pool_manager_get_pool(modesp_get_pool_manager(), (modesp_size_class_t)cls);
+}
+
+static const char *block_class_name(void)
+{
+    const int cls = modesp_pool_manager_class_for_size(sizeof(block_t));
+    return modesp_size_class_name((modesp_size_class_t)cls);
+}
+
+static esp_err_t ring_add_data(pooled_ring_t *rb, const uint8_t *data, size_t len)
+{
+    MODESP_POOLED(block_t, block); /* freed at return unless moved into the ring */
+    if (block == NULL) {
+        return ESP_ERR_NO_MEM; /* keep the old data rather than lose a slot */
+    }
+    memcpy(block->data, data, len < sizeof block->data ? len : sizeof block->data);
+    block->timestamp = fake_time_ms();
+
+    const uint32_t replaced = rb->slots[rb->write_idx] != NULL ? rb->slots[rb->write_idx]->timestamp : 0u;
+    /* slot = block: the slot's old block goes back to the pool, `block` becomes NULL. */
+    const esp_err_t err = modesp_pooled_move(rb->slots[rb->write_idx], block);
+    if (err != ESP_OK) {
+        return err; /* `block` is still ours and is freed at scope exit */
+    }
+    printf("  t=%4u ms -> slot %zu", (unsigned)rb->slots[rb->write_idx]->timestamp, rb->write_idx);
+    if (replaced != 0u) {
+        printf(", replaced the block of t=%u ms", (unsigned)replaced);
+    }
+    printf("; %s in_use %zu\n", block_class_name(), modesp_pool_in_use(block_pool()));
+    rb->write_idx = (rb->write_idx + 1u) % MAX_BLOCKS;
+    return ESP_OK;
+}
+
+static void ring_clear(pooled_ring_t *rb)
+{
+    for (size_t i = 0; i < MAX_BLOCKS; i++) {
+        check(modesp_pooled_free(&rb->slots[i]) == ESP_OK, "free a ring block");
+    }
+    rb->write_idx = 0;
+}
+
+static void check_manager_clean(void)
+{
+    modesp_pool_manager_t *pm = modesp_get_pool_manager();
+    modesp_pool_integrity_t report = {0};
+    int bad_class = -1;
+    const esp_err_t err = modesp_pool_manager_check_integrity(pm, &bad_class, &report);
+    printf("integrity check: %s\n", modesp_err_to_name(err));
+    if (err != ESP_OK) {
+        printf("  class %d: %s\n", bad_class, modesp_pool_fault_name(report.fault));
+    }
+    check(err == ESP_OK, "modesp_pool_manager_check_integrity returns ESP_OK");
+
+    modesp_pool_manager_stats_t st;
+    check(modesp_pool_manager_get_stats(pm, &st) == ESP_OK, "read the manager stats");
+    for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
+        if (st.classes[c].in_use != 0u) {
+            printf("  %s class still has %u blocks in use\n", modesp_size_class_name((modesp_size_class_t)c),
+                   (unsigned)st.classes[c].in_use);
+        }
+    }
+    printf("manager in use: %u bytes, reserve %u blocks, heap %u blocks\n", (unsigned)st.bytes_in_use,
+           (unsigned)st.reserve.in_use, (unsigned)st.heap_in_use);
+    check(st.bytes_in_use == 0u && st.reserve.in_use == 0u && st.heap_in_use == 0u, "nothing left in use");
+}
+
+int main(void)
+{
+    pooled_ring_t ring = {0};
+    const modesp_pool_t *pool = block_pool();
+
+    printf("ring of %u blocks of %zu bytes, from the %s class (%zu blocks)\n", MAX_BLOCKS, sizeof(block_t),
+           block_class_name(), modesp_pool_capacity(pool));
+    if (modesp_pool_capacity(pool) < MAX_BLOCKS + 1u) {
+        printf("  FAILED: the class needs MAX_BLOCKS + 1 blocks (a new block exists before the old one is freed)\n");
+        return 1;
+    }
+
+    printf("add %u chunks\n", N_CHUNKS);
+    for (uint32_t k = 1; k <= N_CHUNKS; k++) {
+        uint8_t chunk[300]; /* longer than a block: the ring keeps the first 256 bytes */
+        memset(chunk, (int)k, sizeof chunk);
+        check(ring_add_data(&ring, chunk, sizeof chunk) == ESP_OK, "add a chunk");
+        const size_t expect = k < MAX_BLOCKS ? k : MAX_BLOCKS;
+        check(modesp_pool_in_use(pool) == expect, "the ring holds min(chunks, MAX_BLOCKS) blocks");
+    }
+
+    /* Oldest to newest, from the write index on: the last MAX_BLOCKS chunks, in order. */
+    printf("ring contents, oldest first:");
+    for (size_t i = 0; i < MAX_BLOCKS; i++) {
+        const block_t *b = ring.slots[(ring.write_idx + i) % MAX_BLOCKS];
+        const uint32_t k = N_CHUNKS - MAX_BLOCKS + 1u + (uint32_t)i;
+        printf(" [t=%u ms, byte %u]", (unsigned)b->timestamp, (unsigned)b->data[0]);
+        check(b->timestamp == k * 100u && b->data[0] == k && b->data[255] == k, "ring keeps the newest chunks");
+    }
+    printf("\n");
+
+    modesp_pool_stats_t st;
+    check(modesp_pool_get_stats(pool, &st) == ESP_OK, "read pool stats");
+    printf("%s class: in_use %u, peak %u (ring + the block being added), total_allocs %u\n", block_class_name(),
+           (unsigned)st.in_use, (unsigned)st.peak, (unsigned)st.total_allocs);
+    check(st.peak == MAX_BLOCKS + 1u && st.total_allocs == N_CHUNKS, "peak MAX_BLOCKS + 1, one allocation per chunk");
+
+    printf("clear the ring\n");
+    ring_clear(&ring);
+    check_manager_clean();
+
+    if (s_failures != 0) {
+        printf(NAME ": FAILED (%d checks)\n", s_failures);
+        return 1;
+    }
+    printf(NAME ": OK\n");
+    return 0;
+}
