@@ -63,8 +63,6 @@ static inline uint32_t mp_fetch_add(uint32_t *p, uint32_t v, int order) { return
 
 static inline uint32_t mp_fetch_sub(uint32_t *p, uint32_t v, int order) { return __atomic_fetch_sub(p, v, order); }
 
-static inline void mp_fence_seq_cst(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
-
 #else /* critical-section fallback */
 
 #include "port.h"
@@ -116,12 +114,6 @@ static inline uint32_t mp_fetch_sub(uint32_t *p, uint32_t v, int order)
     __atomic_store_n(p, old - v, __ATOMIC_SEQ_CST);
     modesp_port_critical_exit(s);
     return old;
-}
-
-static inline void mp_fence_seq_cst(void)
-{
-    uint32_t s = modesp_port_critical_enter();
-    modesp_port_critical_exit(s);
 }
 
 #endif

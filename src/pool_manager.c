@@ -312,8 +312,9 @@ static esp_err_t wait_for_block(modesp_pool_manager_t *pm, int cls, uint32_t tim
     const uint64_t deadline =
         (timeout_ms == MODESP_WAIT_FOREVER) ? UINT64_MAX : modesp_port_time_us() + (uint64_t)timeout_ms * 1000u;
     bump(&pm->waits);
+    /* SEQ_CST: pairs with the pop's SEQ_CST head load and the freer's SEQ_CST
+     * push + waiter read (argument in fixed_pool.c): no lost wake-up. */
     (void)mp_fetch_add(&pm->waiters[cls], 1u, MP_SEQ_CST);
-    mp_fence_seq_cst(); /* pairs with the SEQ_CST push + waiter read in free (fixed_pool.c) */
     esp_err_t err = ESP_ERR_TIMEOUT;
     for (;;) {
         const uint32_t seq = modesp_port_waitq_seq(&pm->waitq[cls]);
@@ -500,7 +501,7 @@ static esp_err_t give_back(modesp_pool_manager_t *pm, void *ptr, size_t size, bo
         return ESP_ERR_INVALID_ARG;
     }
     if (sized && size == 0u) {
-        bump(&pm->size_mismatch_frees);
+        bump(&pm->zero_size_requests);
         return MODESP_ERR_ZERO_SIZE;
     }
     const int owner = owner_of(pm, ptr);

@@ -48,6 +48,7 @@ static void test_static_pool_geometry(void **state)
     (void)state;
     assert_int_equal(modesp_pool_capacity(&t_pool), SMALL_N);
     assert_int_equal(modesp_pool_block_size(&t_pool), SMALL_BS);
+    assert_string_equal(modesp_pool_name(&t_pool), "t_pool");
     void *blocks[SMALL_N];
     for (int i = 0; i < SMALL_N; i++) {
         blocks[i] = modesp_pool_allocate(&t_pool);

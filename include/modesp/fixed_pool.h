@@ -222,6 +222,9 @@ esp_err_t modesp_pool_block_index(const modesp_pool_t *pool, const void *ptr, ui
 /* Owner tag stored by modesp_pool_allocate_tagged for an allocated block, or -1. ISR-safe. */
 int modesp_pool_block_tag(const modesp_pool_t *pool, const void *ptr);
 
+/* The pool's name (the variable name for DEFINE'd pools), or NULL. O(1), ISR-safe. */
+const char *modesp_pool_name(const modesp_pool_t *pool);
+
 /* Usable bytes in one block (the size asked at definition). O(1), ISR-safe. */
 size_t modesp_pool_block_size(const modesp_pool_t *pool);
 

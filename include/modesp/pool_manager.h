@@ -192,7 +192,7 @@ typedef struct {
     uint32_t bytes_in_use;       /* class bytes handed out now */
     uint8_t utilization;         /* percent, as get_overall_utilization */
     modesp_pressure_level_t level;
-    uint32_t zero_size_requests;      /* since reset */
+    uint32_t zero_size_requests;      /* allocate(0) and deallocate(ptr, 0); since reset */
     uint32_t oversize_requests;       /* since reset */
     uint32_t null_frees;              /* since reset */
     uint32_t foreign_frees;           /* pointer from no pool, reserve or heap slot; since reset */

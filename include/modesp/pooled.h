@@ -21,6 +21,10 @@
  * A type larger than the largest class (CONFIG_MEMORY_POOL_XLARGE_SIZE) is a
  * compile-time error.
  *
+ * A free at scope exit that fails (the variable was pointed at something
+ * that is not a live pooled block) cannot return an error; it is counted in
+ * the manager's statistics like any other invalid free.
+ *
  * Scope cleanup uses the GCC/Clang `cleanup` attribute. With other compilers
  * MODESP_POOLED is not defined (MODESP_HAS_SCOPED_POOLED is 0): use
  * modesp_make_pooled and call modesp_pooled_free(&ptr) on every exit path.
@@ -63,7 +67,11 @@ void modesp_pooled_cleanup_(void *pptr);
 /* Take ownership out of a pooled variable: returns its pointer and sets it to NULL. */
 #define modesp_pooled_release(var) modesp_pooled_take_((void *)&(var))
 
-/* dst = src, freeing what dst held before; src becomes NULL. Both must have the same type. */
+/*
+ * dst = src, freeing what dst held before; src becomes NULL. Both must have the
+ * same type. Returns ESP_OK, or the error of freeing dst's old block, in which
+ * case nothing changed: dst keeps its block and the caller still owns src.
+ */
 #define modesp_pooled_move(dst, src)                                                                                   \
     ((void)sizeof((dst) = (src)), modesp_pooled_assign_((void *)&(dst), (void *)&(src)))
 
