@@ -5,8 +5,9 @@
 #   tools/qemu-test.sh [OUT_DIR]        (make qemu-test)
 #
 # Machines: Cortex-M4F on mps2-an386 (lock-free pools), RV32IMAC on virt
-# (lock-free), and the Cortex-M0+ build on microbit (critical-section atomics,
-# smaller pools for its 16 KiB of RAM).
+# (lock-free), the Cortex-M0+ build on microbit (critical-section atomics,
+# smaller pools for its 16 KiB of RAM), and an RV32IMC build on virt (the
+# RISC-V critical-section variant, mstatus.MIE).
 #
 # QEMU runs with -icount (QEMU_ICOUNT, default shift=3,sleep=off): virtual time
 # follows the instruction count, so the number of main-loop steps between two
@@ -21,7 +22,8 @@ ICOUNT=${QEMU_ICOUNT-shift=3,sleep=off}
 PYTHON=/usr/bin/python3
 [ -x "$PYTHON" ] || PYTHON=python3
 
-CFLAGS="-std=c11 -Os -g -Wall -Wextra -Werror -ffunction-sections -fdata-sections"
+# SELFTEST_CFLAGS adds flags, e.g. -DSELFTEST_INJECT_FAILURE to see that a failure is reported.
+CFLAGS="-std=c11 -Os -g -Wall -Wextra -Werror -ffunction-sections -fdata-sections ${SELFTEST_CFLAGS:-}"
 LIB_SRCS="src/fixed_pool.c src/pool_manager.c src/pooled.c src/mempool_err.c src/port/baremetal/port_baremetal.c"
 Q=targets/qemu
 
@@ -85,6 +87,10 @@ M0="arm-none-eabi-gcc -mcpu=cortex-m0plus -mthumb"
 # gcc 12 needs _zicsr spelled out to assemble CSR accesses, but its multilib
 # table only knows "rv32imac": compile with the former, link with the latter.
 RV="riscv64-unknown-elf-gcc -march=rv32imac_zicsr -mabi=ilp32 --specs=picolibc.specs"
+# Debian's picolibc has no rv32imc multilib: the RV32IMC build compiles the
+# library and test without the A extension and links picolibc's rv32imac
+# build (virt's CPU has A, so the libc runs; the pools use no A instruction).
+RVC="riscv64-unknown-elf-gcc -march=rv32imc_zicsr -mabi=ilp32 --specs=picolibc.specs"
 RV_LINK="riscv64-unknown-elf-gcc -march=rv32imac -mabi=ilp32 --specs=picolibc.specs -nostartfiles -Wl,--gc-sections -Wl,--no-warn-rwx-segments -T $Q/riscv/virt.ld"
 
 # shellcheck disable=SC2086
@@ -92,6 +98,9 @@ build cortex-m4-mps2-an386 default "$M4" "$M4 $ARM_LINK -T mps2_an386.ld" \
     $LIB_SRCS src/port/baremetal/port_cortex_m.c $Q/selftest.c $Q/cortex_m/startup.c
 # shellcheck disable=SC2086
 build rv32imac-virt default "$RV" "$RV_LINK" \
+    $LIB_SRCS src/port/baremetal/port_riscv.c $Q/selftest.c $Q/riscv/platform.c $Q/riscv/start.S
+# shellcheck disable=SC2086
+build rv32imc-virt default "$RVC" "$RV_LINK" \
     $LIB_SRCS src/port/baremetal/port_riscv.c $Q/selftest.c $Q/riscv/platform.c $Q/riscv/start.S
 # shellcheck disable=SC2086
 build cortex-m0plus-microbit microbit "$M0 -DCPU_HZ=16000000u" "$M0 $ARM_LINK -T microbit.ld" \
@@ -103,6 +112,7 @@ run cortex-m4-mps2-an386 qemu-system-arm -M mps2-an386 $SEMIHOST
 run rv32imac-virt qemu-system-riscv32 -M virt -bios none -nographic
 # shellcheck disable=SC2086
 run cortex-m0plus-microbit qemu-system-arm -M microbit $SEMIHOST
+run rv32imc-virt qemu-system-riscv32 -M virt -bios none -nographic
 
 if [ -n "$FAILED" ]; then
     echo "qemu-test: FAILED:$FAILED"

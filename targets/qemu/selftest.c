@@ -834,6 +834,9 @@ int selftest_main(void)
     scenario_reserve(pm);
     scenario_pressure(pm);
     scenario_isr_and_wait(pm);
+#ifdef SELFTEST_INJECT_FAILURE
+    CHECK(0 && "failure injected with -DSELFTEST_INJECT_FAILURE, to check that the harness reports it");
+#endif
     out("core scenarios:");
     out_kv("checks", s_checks);
     out_kv("failures", s_failures);

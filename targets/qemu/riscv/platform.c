@@ -45,7 +45,14 @@ void plat_exit(int status)
     }
 }
 
-const char *plat_name(void) { return "RV32IMAC (qemu-system-riscv32 -M virt -bios none)"; }
+const char *plat_name(void)
+{
+#if defined(__riscv_atomic)
+    return "RV32IMAC (qemu-system-riscv32 -M virt -bios none)";
+#else
+    return "RV32IMC build, no A extension (qemu-system-riscv32 -M virt -bios none)";
+#endif
+}
 
 static uint64_t mtime_now(void)
 {
