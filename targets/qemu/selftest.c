@@ -524,6 +524,18 @@ static mailbox_t s_to_main; /* ISR -> main: main frees what the ISR allocated */
 static mailbox_t s_to_isr;  /* main -> ISR */
 static uint32_t s_cross_to_main;
 static uint32_t s_cross_to_isr;
+/* Set while the main loop is inside an allocate/free call: the ISR counts the
+ * interrupts that land there, i.e. the interleavings the stress is about. */
+static uint32_t s_main_in_call;
+static uint32_t s_landed_in_call;
+
+static void in_call(const side_t *s, uint32_t on)
+{
+    if (s == &s_main) {
+        __atomic_store_n(&s_main_in_call, on, __ATOMIC_RELAXED);
+        __atomic_signal_fence(__ATOMIC_SEQ_CST); /* keep the flag around the call, not moved across it */
+    }
+}
 
 static uint32_t next_rand(uint32_t *state)
 {
@@ -560,6 +572,7 @@ static void give_back(side_t *s, held_t *h)
         s->errors++;
     }
     esp_err_t err;
+    in_call(s, 1u);
     if (h->src == SRC_POOL) {
         err = modesp_pool_deallocate(&s_shared_pool, h->ptr);
     } else if ((h->seed & 1u) != 0u) {
@@ -567,6 +580,7 @@ static void give_back(side_t *s, held_t *h)
     } else {
         err = modesp_pool_manager_free(pm, h->ptr);
     }
+    in_call(s, 0u);
     if (err != ESP_OK) {
         s->errors++;
     }
@@ -585,6 +599,7 @@ static void take(side_t *s, held_t *h, uint32_t r)
     }
     void *p = NULL;
     uint32_t src = SRC_MANAGER;
+    in_call(s, 1u);
     if (kind < 6u) {
         src = SRC_POOL;
         size = modesp_pool_block_size(&s_shared_pool);
@@ -597,6 +612,7 @@ static void take(side_t *s, held_t *h, uint32_t r)
         src = SRC_CRITICAL;
         p = modesp_pool_manager_allocate_critical(pm, size);
     }
+    in_call(s, 0u);
     if (p == NULL) {
         s->failures++;
         return;
@@ -658,6 +674,9 @@ static bool collect(side_t *s, mailbox_t *box)
 
 static void stress_isr(void)
 {
+    if (__atomic_load_n(&s_main_in_call, __ATOMIC_RELAXED) != 0u) {
+        s_landed_in_call++;
+    }
     if (!modesp_port_in_isr()) {
         s_isr.errors++;
     }
@@ -740,6 +759,7 @@ static void scenario_stress(modesp_pool_manager_t *pm)
     out_kv("interrupts", interrupts);
     out_kv("timer_ticks", all_ticks);
     out_kv("main_steps", steps);
+    out_kv("landed_inside_main_calls", s_landed_in_call);
     out("\n  isr side: ");
     out_kv("allocs", s_isr.pool_allocs + s_isr.manager_allocs);
     out_kv("pool", s_isr.pool_allocs);
@@ -766,6 +786,7 @@ static void scenario_stress(modesp_pool_manager_t *pm)
     CHECK_EQ(s_isr.errors, 0u);
     CHECK_EQ(s_main.errors, 0u);
     CHECK(s_isr.pool_allocs > 0u && s_isr.manager_allocs > 0u);
+    CHECK(s_landed_in_call >= STRESS_INTERRUPTS / 10u);
     /* The main loop must have made real progress between interrupts, or nothing was interleaved. */
     CHECK(s_main.pool_allocs + s_main.manager_allocs >= STRESS_INTERRUPTS / 4u);
     CHECK_EQ(s_isr.pool_allocs + s_isr.manager_allocs + s_main.pool_allocs + s_main.manager_allocs,
