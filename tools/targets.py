@@ -33,24 +33,30 @@ TARGETS = [
         "prefix": "arm-none-eabi-",
         "flags": ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard"],
         "port": [BM + "port_baremetal.c", BM + "port_cortex_m.c"],
+        "link": ["--specs=nano.specs", "--specs=nosys.specs"],
     },
     {
         "name": "cortex-m0plus",
         "prefix": "arm-none-eabi-",
         "flags": ["-mcpu=cortex-m0plus", "-mthumb"],
         "port": [BM + "port_baremetal.c", BM + "port_cortex_m.c"],
+        "link": ["--specs=nano.specs", "--specs=nosys.specs"],
     },
     {
         "name": "rv32imac",
         "prefix": "riscv64-unknown-elf-",
         "flags": ["-march=rv32imac_zicsr", "-mabi=ilp32", "--specs=picolibc.specs"],
         "port": [BM + "port_baremetal.c", BM + "port_riscv.c"],
+        # gcc 12's multilib table knows "rv32imac", not "rv32imac_zicsr": link with that name.
+        "link": ["-march=rv32imac", "-mabi=ilp32"],
     },
     {
         "name": "rv32imc",
         "prefix": "riscv64-unknown-elf-",
         "flags": ["-march=rv32imc_zicsr", "-mabi=ilp32", "--specs=picolibc.specs"],
         "port": [BM + "port_baremetal.c", BM + "port_riscv.c"],
+        # No rv32imc multilib in Debian's picolibc: its rv32imac build stands in for the libc.
+        "link": ["-march=rv32imac", "-mabi=ilp32"],
     },
     {
         "name": "xtensa-lx106",
@@ -162,6 +168,40 @@ def biggest_functions(prefix, objs, n=10):
     return sorted(rows, reverse=True)[:n]
 
 
+def min_app(target, cfg_dir, obj_dir, layers):
+    """Link targets/size/min_app.c with --gc-sections; bytes of .text/.rodata each layer keeps, from the map."""
+    if "link" not in target:
+        return None  # no libc to link against
+    app = compile_one(target, cfg_dir, obj_dir, "targets/size/min_app.c")
+    objs = [o for _, _, os_ in layers for o in os_]
+    elf = os.path.join(obj_dir, "min_app.elf")
+    mapfile = os.path.join(obj_dir, "min_app.map")
+    # The compile flags pick the multilib; "link" adds the libc and may override -march.
+    run([target["prefix"] + "gcc"] + target["flags"] + target["link"] + ["-nostartfiles", "-Wl,--gc-sections", "-Wl,-e,main",
+        "-Wl,-Map=" + mapfile, app] + objs + ["-o", elf])
+    owner = {o: layer for layer, _, os_ in layers for o in os_}
+    kept = {}
+    # Map lines: " .text.pool_take  0x00000010  0x164 path/fixed_pool.o" (name and numbers may wrap).
+    pending = None
+    in_memory_map = False  # the map first lists the discarded sections: skip those
+    for line in open(mapfile):
+        if not in_memory_map:
+            in_memory_map = line.startswith("Linker script and memory map")
+            continue
+        parts = line.split()
+        if pending is not None and len(parts) == 3 and parts[0].startswith("0x"):
+            parts = [pending] + parts
+        pending = None
+        if len(parts) == 1 and re.match(r"\.(text|rodata)", parts[0]):
+            pending = parts[0]
+            continue
+        if len(parts) == 4 and re.match(r"\.(text|rodata)", parts[0]) and parts[1].startswith("0x"):
+            layer = owner.get(os.path.normpath(os.path.join(ROOT, parts[3])))
+            if layer is not None:
+                kept[layer] = kept.get(layer, 0) + int(parts[2], 16)
+    return kept
+
+
 def build(target, cfg_name, cfg_dir, out):
     obj_dir = os.path.join(out, target["name"], cfg_name)
     os.makedirs(obj_dir, exist_ok=True)
@@ -171,7 +211,7 @@ def build(target, cfg_name, cfg_dir, out):
         present = [s for s in srcs if os.path.exists(os.path.join(ROOT, s))]
         objs = [compile_one(target, cfg_dir, obj_dir, s) for s in present]
         layers.append((layer, srcs, objs))
-    return layers
+    return layers, min_app(target, cfg_dir, obj_dir, layers)
 
 
 def main():
@@ -192,7 +232,7 @@ def main():
     for t in TARGETS:
         mode = "lock-free (32-bit CAS)" if lockfree(t) else "critical-section fallback (no 32-bit CAS)"
         for cname in configs:
-            layers = jobs[(t["name"], cname)].result()
+            layers, kept = jobs[(t["name"], cname)].result()
             print()
             print("%s, config %s: %s-gcc %s -Os; atomics: %s"
                   % (t["name"], cname, t["prefix"][:-1], display_flags(t["flags"]), mode))
@@ -223,6 +263,13 @@ def main():
                   " (inside the manager's .data/.bss above)" % (total, storage, meta, control))
             records.append({"target": t["name"], "config": cname, "object": "default pools RAM",
                             "text": 0, "data": control, "bss": storage + meta})
+            if kept is not None:
+                core_kept = kept.get("pool", 0) + kept.get("manager", 0)
+                print("  linked into targets/size/min_app.c (alloc/free only, --gc-sections): core .text %d"
+                      " (pool %d, manager %d), port %d" % (core_kept, kept.get("pool", 0), kept.get("manager", 0),
+                                                          kept.get("port", 0)))
+                records.append({"target": t["name"], "config": cname, "object": "core linked in min_app",
+                                "text": core_kept, "data": None, "bss": None})
             if t["name"] == "cortex-m4f" and cname == "default":
                 core_m4 = (core_text, manager_objs, t["prefix"])
     with open(os.path.join(out, "size.json"), "w") as f:

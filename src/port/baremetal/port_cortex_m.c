@@ -28,8 +28,8 @@
 
 static uint32_t s_period_cycles; /* LOAD + 1, 0 = SysTick clock not in use */
 static uint32_t s_cycles_per_us;
-static uint64_t s_wraps;   /* written by the SysTick handler only */
-static uint64_t s_last_us; /* last value returned, keeps the clock monotonic */
+static uint64_t s_wraps;       /* written by the SysTick handler only */
+static uint64_t s_last_cycles; /* last value used, keeps the clock monotonic */
 
 uint32_t modesp_port_critical_enter(void)
 {
@@ -53,7 +53,7 @@ void modesp_port_cortex_m_systick_clock_init(uint32_t cpu_hz)
     s_period_cycles = SYST_LOAD + 1u;
     s_cycles_per_us = cpu_hz / 1000000u;
     s_wraps = 0u;
-    s_last_us = 0u;
+    s_last_cycles = 0u;
     modesp_port_critical_exit(s);
 }
 
@@ -74,15 +74,15 @@ bool modesp_port_arch_time_us(uint64_t *now_us)
         wraps++;
         val = SYST_VAL;
     }
-    const uint64_t cycles = wraps * s_period_cycles + (s_period_cycles - 1u - val);
-    uint64_t us = cycles / s_cycles_per_us;
+    uint64_t cycles = wraps * s_period_cycles + (s_period_cycles - 1u - val);
     /* A handler that preempts SysTick_Handler between its entry and its tick
      * call would see one period less: never go back in time. */
-    if (us < s_last_us) {
-        us = s_last_us;
+    if (cycles < s_last_cycles) {
+        cycles = s_last_cycles;
     }
-    s_last_us = us;
+    s_last_cycles = cycles;
     modesp_port_critical_exit(s);
-    *now_us = us;
+    /* The 64-bit division is a library call on ARMv6/7-M: keep it out of the masked section. */
+    *now_us = cycles / s_cycles_per_us;
     return true;
 }
