@@ -7,7 +7,10 @@
  * has to (or may) hand to the port:
  *
  *  - Console: define modesp_port_baremetal_console_write() to see log lines
- *    (the default, weak one drops them).
+ *    (the default, weak one drops them). Lines are formatted with the libc's
+ *    vsnprintf; build the port with -DMODESP_BAREMETAL_LOG_UNFORMATTED to
+ *    print the format string instead and save the formatter's flash, or with
+ *    -DMODESP_BAREMETAL_NO_LIBC for no libc at all (no heap either).
  *  - Clock: on Cortex-M call modesp_port_cortex_m_systick_clock_init() after
  *    starting SysTick and modesp_port_cortex_m_systick_tick() first thing in
  *    SysTick_Handler; on RISC-V call modesp_port_riscv_mtime_init(); on

@@ -16,6 +16,10 @@
  * --specs=picolibc.specs) provide malloc and vsnprintf; a toolchain without
  * one (Xtensa LX106 here) still builds the port, with no heap and unformatted
  * log lines. MODESP_BAREMETAL_NO_LIBC forces the libc-free variant.
+ * MODESP_BAREMETAL_LOG_UNFORMATTED keeps malloc but logs the format string
+ * as is: vsnprintf costs about 0.8 KiB of flash on Cortex-M (newlib-nano),
+ * more than the library's allocation path, for a line that only the
+ * use-after-free quarantine ever prints.
  */
 #if !defined(MODESP_BAREMETAL_NO_LIBC) && defined(__has_include)
 #if __has_include(<stdio.h>) && __has_include(<stdlib.h>)
@@ -26,9 +30,17 @@
 #define HAVE_LIBC 0
 #endif
 
+#if HAVE_LIBC && !defined(MODESP_BAREMETAL_LOG_UNFORMATTED)
+#define FORMAT_LOG 1
+#else
+#define FORMAT_LOG 0
+#endif
+
 #if HAVE_LIBC
-#include <stdio.h>
 #include <stdlib.h>
+#endif
+#if FORMAT_LOG
+#include <stdio.h>
 #endif
 
 #define LOG_LINE_MAX 128
@@ -120,7 +132,7 @@ void modesp_port_log(modesp_log_level_t level, const char *tag, const char *fmt,
     n = append(line, n, " (");
     n = append(line, n, tag != NULL ? tag : "?");
     n = append(line, n, ") ");
-#if HAVE_LIBC
+#if FORMAT_LOG
     va_list ap;
     va_start(ap, fmt);
     const int written = vsnprintf(line + n, LOG_LINE_MAX - 1u - n, fmt, ap);
@@ -129,7 +141,7 @@ void modesp_port_log(modesp_log_level_t level, const char *tag, const char *fmt,
         n += ((size_t)written < LOG_LINE_MAX - 1u - n) ? (size_t)written : LOG_LINE_MAX - 2u - n;
     }
 #else
-    /* No formatter without a libc: the format string itself still says what happened. */
+    /* No formatter: the format string itself still says what happened. */
     n = append(line, n, fmt);
 #endif
     line[n++] = '\n';
