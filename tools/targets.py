@@ -146,7 +146,7 @@ def pools_ram(prefix, manager_obj):
     storage = meta = control = 0
     for line in run([prefix + "nm", "-S", manager_obj]).splitlines():
         parts = line.split()
-        if len(parts) != 4:
+        if len(parts) != 4 or parts[2] not in "dDbB":  # data objects only, not functions like *_get_pool
             continue
         size, sym = int(parts[1], 16), parts[3]
         if sym.endswith("_storage_"):
