@@ -1,0 +1,74 @@
+/*
+ * RV32 machine-mode startup for the QEMU `virt` self-test (-bios none: QEMU
+ * jumps to 0x80000000, where the image is loaded as-is, so .data needs no copy).
+ *
+ * trap_entry is the single trap vector (mtvec direct mode). It saves the
+ * caller-saved registers, marks interrupt context for the port
+ * (modesp_port_baremetal_isr_enter/_exit: RISC-V has no "in handler" state
+ * the port could read) and calls riscv_trap(mcause, mepc) in C.
+ */
+    .section .text.start, "ax"
+    .globl _start
+_start:
+    .option push
+    .option norelax
+    la      gp, __global_pointer$
+    .option pop
+    la      sp, _estack
+    la      tp, __tls_base          /* picolibc keeps errno in thread-local storage */
+    la      t0, trap_entry
+    csrw    mtvec, t0
+    la      t0, _sbss
+    la      t1, _ebss
+1:  bgeu    t0, t1, 2f
+    sw      zero, 0(t0)
+    addi    t0, t0, 4
+    j       1b
+2:  call    main
+    call    plat_exit               /* a0 = main's result */
+3:  j       3b
+
+    .text
+    .balign 4
+    .globl trap_entry
+trap_entry:
+    addi    sp, sp, -64
+    sw      ra, 0(sp)
+    sw      t0, 4(sp)
+    sw      t1, 8(sp)
+    sw      t2, 12(sp)
+    sw      a0, 16(sp)
+    sw      a1, 20(sp)
+    sw      a2, 24(sp)
+    sw      a3, 28(sp)
+    sw      a4, 32(sp)
+    sw      a5, 36(sp)
+    sw      a6, 40(sp)
+    sw      a7, 44(sp)
+    sw      t3, 48(sp)
+    sw      t4, 52(sp)
+    sw      t5, 56(sp)
+    sw      t6, 60(sp)
+    call    modesp_port_baremetal_isr_enter
+    csrr    a0, mcause
+    csrr    a1, mepc
+    call    riscv_trap
+    call    modesp_port_baremetal_isr_exit
+    lw      ra, 0(sp)
+    lw      t0, 4(sp)
+    lw      t1, 8(sp)
+    lw      t2, 12(sp)
+    lw      a0, 16(sp)
+    lw      a1, 20(sp)
+    lw      a2, 24(sp)
+    lw      a3, 28(sp)
+    lw      a4, 32(sp)
+    lw      a5, 36(sp)
+    lw      a6, 40(sp)
+    lw      a7, 44(sp)
+    lw      t3, 48(sp)
+    lw      t4, 52(sp)
+    lw      t5, 56(sp)
+    lw      t6, 60(sp)
+    addi    sp, sp, 64
+    mret

@@ -1,0 +1,121 @@
+#!/bin/sh
+# Build the firmware self-test (targets/qemu/) for each QEMU machine, run it,
+# and fail when a run fails, hangs (timeout) or does not report a pass.
+#
+#   tools/qemu-test.sh [OUT_DIR]        (make qemu-test)
+#
+# Machines: Cortex-M4F on mps2-an386 (lock-free pools), RV32IMAC on virt
+# (lock-free), the Cortex-M0+ build on microbit (critical-section atomics,
+# smaller pools for its 16 KiB of RAM), and an RV32IMC build on virt (the
+# RISC-V critical-section variant, mstatus.MIE).
+#
+# QEMU runs with -icount (QEMU_ICOUNT, default shift=3,sleep=off): virtual time
+# follows the instruction count, so the number of main-loop steps between two
+# timer interrupts does not depend on how fast or loaded the host is, and a
+# run takes a few seconds. QEMU_ICOUNT= (empty) runs on the host clock instead.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${1:-$ROOT/build/qemu}
+TIMEOUT=${QEMU_TIMEOUT:-60}
+ICOUNT=${QEMU_ICOUNT-shift=3,sleep=off}
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=python3
+
+# SELFTEST_CFLAGS adds flags, e.g. -DSELFTEST_INJECT_FAILURE to see that a failure is reported.
+CFLAGS="-std=c11 -Os -g -Wall -Wextra -Werror -ffunction-sections -fdata-sections ${SELFTEST_CFLAGS:-}"
+LIB_SRCS="src/fixed_pool.c src/pool_manager.c src/pooled.c src/mempool_err.c src/port/baremetal/port_baremetal.c"
+Q=targets/qemu
+
+cd "$ROOT"
+mkdir -p "$OUT"
+
+# config NAME [SDKCONFIG]: generate $OUT/config/NAME/sdkconfig.h
+config() {
+    "$PYTHON" tools/gen_config.py Kconfig "$OUT/config/$1/sdkconfig.h" ${2:-} >/dev/null
+}
+
+# build NAME CONFIG "CC CFLAGS" "LINK FLAGS" SOURCES...: compile each source, link $OUT/NAME/selftest.elf
+build() {
+    name=$1 cfg=$2 cc=$3 ldflags=$4
+    shift 4
+    dir="$OUT/$name"
+    mkdir -p "$dir/obj"
+    objs=""
+    for src in "$@"; do
+        obj="$dir/obj/$(basename "$src").o"
+        # shellcheck disable=SC2086 # word splitting of flag lists is intended
+        $cc $CFLAGS -Iinclude -I"$OUT/config/$cfg" -Isrc -Isrc/port -Isrc/port/baremetal -c "$src" -o "$obj"
+        objs="$objs $obj"
+    done
+    # shellcheck disable=SC2086
+    $ldflags $objs -o "$dir/selftest.elf"
+    echo "built $dir/selftest.elf"
+}
+
+FAILED=""
+
+# run NAME QEMU-COMMAND...: run with a time limit; pass = exit 0 and a PASS line
+run() {
+    name=$1
+    shift
+    log="$OUT/$name/qemu.log"
+    icount=""
+    [ -n "$ICOUNT" ] && icount="-icount $ICOUNT"
+    echo "== $name: $* $icount"
+    status=0
+    # shellcheck disable=SC2086
+    timeout "$TIMEOUT" "$@" $icount -kernel "$OUT/$name/selftest.elf" >"$log" 2>&1 || status=$?
+    cat "$log"
+    if [ "$status" -eq 124 ]; then
+        echo "== $name: HANG (no exit within ${TIMEOUT}s)"
+        FAILED="$FAILED $name"
+    elif [ "$status" -ne 0 ] || ! grep -q "RESULT: PASS" "$log"; then
+        echo "== $name: FAILED (QEMU exit status $status)"
+        FAILED="$FAILED $name"
+    else
+        echo "== $name: passed"
+    fi
+}
+
+config default
+config microbit "$Q/microbit.sdkconfig"
+
+ARM_LINK="-nostartfiles --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections -L$Q/cortex_m"
+M4="arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfloat-abi=hard"
+M0="arm-none-eabi-gcc -mcpu=cortex-m0plus -mthumb"
+# gcc 12 needs _zicsr spelled out to assemble CSR accesses, but its multilib
+# table only knows "rv32imac": compile with the former, link with the latter.
+RV="riscv64-unknown-elf-gcc -march=rv32imac_zicsr -mabi=ilp32 --specs=picolibc.specs"
+# Debian's picolibc has no rv32imc multilib: the RV32IMC build compiles the
+# library and test without the A extension and links picolibc's rv32imac
+# build (virt's CPU has A, so the libc runs; the pools use no A instruction).
+RVC="riscv64-unknown-elf-gcc -march=rv32imc_zicsr -mabi=ilp32 --specs=picolibc.specs"
+RV_LINK="riscv64-unknown-elf-gcc -march=rv32imac -mabi=ilp32 --specs=picolibc.specs -nostartfiles -Wl,--gc-sections -Wl,--no-warn-rwx-segments -T $Q/riscv/virt.ld"
+
+# shellcheck disable=SC2086
+build cortex-m4-mps2-an386 default "$M4" "$M4 $ARM_LINK -T mps2_an386.ld" \
+    $LIB_SRCS src/port/baremetal/port_cortex_m.c $Q/selftest.c $Q/cortex_m/startup.c
+# shellcheck disable=SC2086
+build rv32imac-virt default "$RV" "$RV_LINK" \
+    $LIB_SRCS src/port/baremetal/port_riscv.c $Q/selftest.c $Q/riscv/platform.c $Q/riscv/start.S
+# shellcheck disable=SC2086
+build rv32imc-virt default "$RVC" "$RV_LINK" \
+    $LIB_SRCS src/port/baremetal/port_riscv.c $Q/selftest.c $Q/riscv/platform.c $Q/riscv/start.S
+# shellcheck disable=SC2086
+build cortex-m0plus-microbit microbit "$M0 -DCPU_HZ=16000000u" "$M0 $ARM_LINK -T microbit.ld" \
+    $LIB_SRCS src/port/baremetal/port_cortex_m.c $Q/selftest.c $Q/cortex_m/startup.c
+
+SEMIHOST="-nographic -semihosting-config enable=on,target=native"
+# shellcheck disable=SC2086
+run cortex-m4-mps2-an386 qemu-system-arm -M mps2-an386 $SEMIHOST
+run rv32imac-virt qemu-system-riscv32 -M virt -bios none -nographic
+# shellcheck disable=SC2086
+run cortex-m0plus-microbit qemu-system-arm -M microbit $SEMIHOST
+run rv32imc-virt qemu-system-riscv32 -M virt -bios none -nographic
+
+if [ -n "$FAILED" ]; then
+    echo "qemu-test: FAILED:$FAILED"
+    exit 1
+fi
+echo "qemu-test: all machines passed"

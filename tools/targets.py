@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""Cross-build the library for the embedded targets and report code size.
+
+`make targets` runs this. For every target and configuration it compiles the
+library sources (no tests) with -Os -Wall -Wextra -Werror, measures each
+object with the toolchain's `size` (Berkeley format: .rodata counts as text),
+prints one table per target and configuration, and writes build/targets/size.json.
+
+Layers: pool = fixed_pool.c, manager = pool_manager.c + pooled.c, port = the
+bare-metal port, errors = mempool_err.c (error names); diagnostics and the
+event bus are listed as not built yet until their sources exist.
+
+Standard library only (kconfiglib is used through tools/gen_config.py).
+Usage: targets.py [--out DIR]
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+WARN = ["-std=c11", "-Os", "-Wall", "-Wextra", "-Werror", "-ffunction-sections", "-fdata-sections"]
+CORE_GOAL_TEXT = 2048  # pool + manager .text on Cortex-M4 -Os
+
+BM = "src/port/baremetal/"
+TARGETS = [
+    {
+        "name": "cortex-m4f",
+        "prefix": "arm-none-eabi-",
+        "flags": ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard"],
+        "port": [BM + "port_baremetal.c", BM + "port_cortex_m.c"],
+        "link": ["--specs=nano.specs", "--specs=nosys.specs"],
+    },
+    {
+        "name": "cortex-m0plus",
+        "prefix": "arm-none-eabi-",
+        "flags": ["-mcpu=cortex-m0plus", "-mthumb"],
+        "port": [BM + "port_baremetal.c", BM + "port_cortex_m.c"],
+        "link": ["--specs=nano.specs", "--specs=nosys.specs"],
+    },
+    {
+        "name": "rv32imac",
+        "prefix": "riscv64-unknown-elf-",
+        "flags": ["-march=rv32imac_zicsr", "-mabi=ilp32", "--specs=picolibc.specs"],
+        "port": [BM + "port_baremetal.c", BM + "port_riscv.c"],
+        # gcc 12's multilib table knows "rv32imac", not "rv32imac_zicsr": link with that name.
+        "link": ["-march=rv32imac", "-mabi=ilp32"],
+    },
+    {
+        "name": "rv32imc",
+        "prefix": "riscv64-unknown-elf-",
+        "flags": ["-march=rv32imc_zicsr", "-mabi=ilp32", "--specs=picolibc.specs"],
+        "port": [BM + "port_baremetal.c", BM + "port_riscv.c"],
+        # No rv32imc multilib in Debian's picolibc: its rv32imac build stands in for the libc.
+        "link": ["-march=rv32imac", "-mabi=ilp32"],
+    },
+    {
+        "name": "xtensa-lx106",
+        "prefix": "xtensa-lx106-elf-",
+        # No libc in Debian's LX106 toolchain: freestanding <stdint.h> (builtins kept so
+        # memcpy/memset still inline as on the other targets) and a declarations-only <string.h>.
+        "flags": ["-mlongcalls", "-ffreestanding", "-fbuiltin", "-isystem", os.path.join(ROOT, "targets/libc-shim")],
+        "port": [BM + "port_baremetal.c", BM + "port_xtensa.c"],
+    },
+]
+
+LAYERS = [
+    ("pool", ["src/fixed_pool.c"]),
+    ("manager", ["src/pool_manager.c", "src/pooled.c"]),
+    ("port", None),  # per target
+    ("errors", ["src/mempool_err.c"]),
+    ("diagnostics", ["src/diagnostics.c"]),
+    ("event bus", ["src/event_bus.c"]),
+]
+
+
+def display_flags(flags):
+    """Compiler flags as shown in the tables: without the -isystem shim path."""
+    shown, skip = [], False
+    for f in flags:
+        if skip:
+            skip = False
+        elif f == "-isystem":
+            skip = True
+        else:
+            shown.append(f)
+    return " ".join(shown)
+
+
+def run(cmd, **kw):
+    res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, **kw)
+    if res.returncode != 0:
+        sys.stderr.write("$ " + " ".join(cmd) + "\n" + res.stdout + res.stderr)
+        raise SystemExit("targets: command failed")
+    return res.stdout
+
+
+def write_configs(out):
+    """default = Kconfig defaults; diag-off = every diagnostics/tracing/guard bool forced off."""
+    configs = {}
+    kconfig = os.path.join(ROOT, "Kconfig")
+    for name in ("default", "diag-off"):
+        d = os.path.join(out, "config", name)
+        os.makedirs(d, exist_ok=True)
+        cmd = [PYTHON, "tools/gen_config.py", kconfig, os.path.join(d, "sdkconfig.h")]
+        if name == "diag-off":
+            text = open(kconfig).read()
+            syms = re.findall(r"^\s*config\s+(MEMORY_POOL_\w*(?:DIAG|TRAC|GUARD)\w*)\s*$", text, re.M)
+            frag = os.path.join(d, "sdkconfig")
+            with open(frag, "w") as f:
+                f.write("# diagnostics and tracing off (tools/targets.py)\n")
+                for s in syms:
+                    f.write("# CONFIG_%s is not set\n" % s)
+            cmd.append(frag)
+        run(cmd)
+        configs[name] = d
+    return configs
+
+
+def lockfree(target):
+    macros = run([target["prefix"] + "gcc"] + target["flags"] + ["-dM", "-E", "-x", "c", "/dev/null"])
+    return "__GCC_HAVE_SYNC_COMPARE_AND_SWAP_4" in macros
+
+
+def compile_one(target, cfg_dir, obj_dir, src):
+    obj = os.path.join(obj_dir, os.path.basename(src)[:-2] + ".o")
+    cmd = [target["prefix"] + "gcc"] + target["flags"] + WARN
+    cmd += ["-I", "include", "-I", cfg_dir, "-I", "src", "-I", "src/port", "-I", "src/port/baremetal"]
+    cmd += ["-c", src, "-o", obj]
+    run(cmd)
+    return obj
+
+
+def berkeley(prefix, obj):
+    lines = run([prefix + "size", obj]).splitlines()
+    text, data, bss = (int(x) for x in lines[1].split()[:3])
+    return text, data, bss
+
+
+def pools_ram(prefix, manager_obj):
+    """Bytes of the default pools in pool_manager.o: block storage, metadata words, control blocks."""
+    storage = meta = control = 0
+    for line in run([prefix + "nm", "-S", manager_obj]).splitlines():
+        parts = line.split()
+        if len(parts) != 4 or parts[2] not in "dDbB":  # data objects only, not functions like *_get_pool
+            continue
+        size, sym = int(parts[1], 16), parts[3]
+        if sym.endswith("_storage_"):
+            storage += size
+        elif sym.endswith("_meta_"):
+            meta += size
+        elif sym.endswith("_pool"):
+            control += size
+    return storage, meta, control
+
+
+def biggest_functions(prefix, objs, n=10):
+    rows = []
+    for obj in objs:
+        for line in run([prefix + "nm", "-S", "--size-sort", obj]).splitlines():
+            parts = line.split()
+            if len(parts) == 4 and parts[2] in "tT":
+                rows.append((int(parts[1], 16), parts[3], os.path.basename(obj)))
+    return sorted(rows, reverse=True)[:n]
+
+
+def min_app(target, cfg_dir, obj_dir, layers):
+    """Link targets/size/min_app.c with --gc-sections; bytes of .text/.rodata each layer keeps, from the map."""
+    if "link" not in target:
+        return None  # no libc to link against
+    app = compile_one(target, cfg_dir, obj_dir, "targets/size/min_app.c")
+    objs = [o for _, _, os_ in layers for o in os_]
+    elf = os.path.join(obj_dir, "min_app.elf")
+    mapfile = os.path.join(obj_dir, "min_app.map")
+    # The compile flags pick the multilib; "link" adds the libc and may override -march.
+    run([target["prefix"] + "gcc"] + target["flags"] + target["link"] + ["-nostartfiles", "-Wl,--gc-sections", "-Wl,-e,main",
+        "-Wl,-Map=" + mapfile, app] + objs + ["-o", elf])
+    owner = {o: layer for layer, _, os_ in layers for o in os_}
+    kept = {}
+    # Map lines: " .text.pool_take  0x00000010  0x164 path/fixed_pool.o" (name and numbers may wrap).
+    pending = None
+    in_memory_map = False  # the map first lists the discarded sections: skip those
+    for line in open(mapfile):
+        if not in_memory_map:
+            in_memory_map = line.startswith("Linker script and memory map")
+            continue
+        parts = line.split()
+        if pending is not None and len(parts) == 3 and parts[0].startswith("0x"):
+            parts = [pending] + parts
+        pending = None
+        if len(parts) == 1 and re.match(r"\.(text|rodata)", parts[0]):
+            pending = parts[0]
+            continue
+        if len(parts) == 4 and re.match(r"\.(text|rodata)", parts[0]) and parts[1].startswith("0x"):
+            layer = owner.get(os.path.normpath(os.path.join(ROOT, parts[3])))
+            if layer is not None:
+                kept[layer] = kept.get(layer, 0) + int(parts[2], 16)
+    return kept
+
+
+def build(target, cfg_name, cfg_dir, out):
+    obj_dir = os.path.join(out, target["name"], cfg_name)
+    os.makedirs(obj_dir, exist_ok=True)
+    layers = []
+    for layer, srcs in LAYERS:
+        srcs = target["port"] if srcs is None else srcs
+        present = [s for s in srcs if os.path.exists(os.path.join(ROOT, s))]
+        objs = [compile_one(target, cfg_dir, obj_dir, s) for s in present]
+        layers.append((layer, srcs, objs))
+    return layers, min_app(target, cfg_dir, obj_dir, layers)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=os.path.join(ROOT, "build", "targets"))
+    args = ap.parse_args()
+    out = os.path.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    configs = write_configs(out)
+
+    jobs = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
+        for t in TARGETS:
+            for cname, cdir in configs.items():
+                jobs[(t["name"], cname)] = ex.submit(build, t, cname, cdir, out)
+    records = []
+    core_m4 = None
+    for t in TARGETS:
+        mode = "lock-free (32-bit CAS)" if lockfree(t) else "critical-section fallback (no 32-bit CAS)"
+        for cname in configs:
+            layers, kept = jobs[(t["name"], cname)].result()
+            print()
+            print("%s, config %s: %s-gcc %s -Os; atomics: %s"
+                  % (t["name"], cname, t["prefix"][:-1], display_flags(t["flags"]), mode))
+            print("  %-12s %-36s %7s %7s %7s" % ("layer", "objects", ".text", ".data", ".bss"))
+            core_text = 0
+            manager_objs = []
+            for layer, srcs, objs in layers:
+                names = " ".join(os.path.basename(s)[:-2] + ".o" for s in srcs)
+                if not objs:
+                    print("  %-12s %-36s %7s %7s %7s" % (layer, "(not built yet)", "-", "-", "-"))
+                    records.append({"target": t["name"], "config": cname, "object": layer,
+                                    "text": None, "data": None, "bss": None})
+                    continue
+                text = data = bss = 0
+                for o in objs:
+                    a, b, c = berkeley(t["prefix"], o)
+                    text, data, bss = text + a, data + b, bss + c
+                print("  %-12s %-36s %7d %7d %7d" % (layer, names, text, data, bss))
+                records.append({"target": t["name"], "config": cname, "object": layer,
+                                "text": text, "data": data, "bss": bss})
+                if layer in ("pool", "manager"):
+                    core_text += text
+                    manager_objs += objs
+            storage, meta, control = pools_ram(t["prefix"], layers[1][2][0])
+            total = storage + meta + control
+            print("  core (pool + manager) .text: %d bytes (goal < %d)" % (core_text, CORE_GOAL_TEXT))
+            print("  default pools RAM: %d bytes = %d block storage + %d metadata + %d control blocks"
+                  " (inside the manager's .data/.bss above)" % (total, storage, meta, control))
+            records.append({"target": t["name"], "config": cname, "object": "default pools RAM",
+                            "text": 0, "data": control, "bss": storage + meta})
+            if kept is not None:
+                core_kept = kept.get("pool", 0) + kept.get("manager", 0)
+                print("  linked into targets/size/min_app.c (alloc/free only, --gc-sections): core .text %d"
+                      " (pool %d, manager %d), port %d" % (core_kept, kept.get("pool", 0), kept.get("manager", 0),
+                                                          kept.get("port", 0)))
+                records.append({"target": t["name"], "config": cname, "object": "core linked in min_app",
+                                "text": core_kept, "data": None, "bss": None})
+            if t["name"] == "cortex-m4f" and cname == "default":
+                core_m4 = (core_text, manager_objs, t["prefix"])
+    with open(os.path.join(out, "size.json"), "w") as f:
+        json.dump(records, f, indent=1)
+        f.write("\n")
+    if core_m4 is not None:
+        text, objs, prefix = core_m4
+        print()
+        verdict = "under" if text < CORE_GOAL_TEXT else "OVER"
+        print("Cortex-M4 -Os core .text: %d bytes, %s the %d-byte goal by %d bytes"
+              % (text, verdict, CORE_GOAL_TEXT, abs(CORE_GOAL_TEXT - text)))
+        if text >= CORE_GOAL_TEXT:
+            print("Biggest core functions (nm --size-sort):")
+            for size, sym, obj in biggest_functions(prefix, objs):
+                print("  %6d  %-44s %s" % (size, sym, obj))
+    print()
+    print("wrote " + os.path.relpath(os.path.join(out, "size.json"), ROOT))
+
+
+if __name__ == "__main__":
+    main()
