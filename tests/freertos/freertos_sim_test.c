@@ -13,6 +13,9 @@
  *         free before its timeout; three tasks blocked on one class are each
  *         served by three frees; a wait nobody ends times out on time;
  *         timeout 0 and a call from "ISR" context do not block.
+ *  CHURN  more tasks than free blocks of a class, each taking blocks with
+ *         WAIT and freeing them a tick or two later: a wait that reaches its
+ *         500 ms timeout would be a lost wake-up.
  *  HAMMER several tasks at two priorities allocate and free through the
  *         manager (STRICT, SPILL, WAIT) and a shared fixed pool, each writing
  *         its id into the blocks it holds and checking it before the free;
@@ -40,7 +43,7 @@
 #define XL_COUNT     CONFIG_MEMORY_POOL_XLARGE_COUNT
 
 #define STACK_WORDS (configMINIMAL_STACK_SIZE * 4)
-#define MAX_TASKS   (HAMMER_TASKS + 10)
+#define MAX_TASKS   (HAMMER_TASKS + 16)
 
 static unsigned s_failures;
 
@@ -219,21 +222,7 @@ static void scenario_wait(modesp_pool_manager_t *pm)
     CHECK(modesp_pool_in_use(modesp_pool_manager_get_pool(pm, MODESP_CLASS_XLARGE)) == 0);
 }
 
-/* ---- HAMMER scenario ---- */
-
-MODESP_POOL_DEFINE_STATIC(shared_pool, 24, 16);
-
-typedef struct {
-    unsigned id;
-    modesp_pool_manager_t *pm;
-    uint32_t allocs, alloc_fails, waits_ok, waits_timed_out, pool_allocs, pool_fails;
-    uint32_t pattern_errors, free_errors, switches;
-} hammer_t;
-
-static hammer_t s_hammer[HAMMER_TASKS];
-static volatile unsigned s_last_runner; /* who ran the previous operation: counts task switches */
-
-static uint32_t xorshift(uint32_t *s)
+static uint32_t xorshift_next(uint32_t *s)
 {
     uint32_t x = *s;
     x ^= x << 13;
@@ -252,6 +241,123 @@ static bool pattern_ok(const uint8_t *p, size_t size, uint8_t byte)
     return true;
 }
 
+/* ---- WAIT churn: more tasks than free blocks, every block freed soon after it is taken ---- */
+
+#ifndef CHURN_CYCLES
+#define CHURN_CYCLES 1000 /* WAIT allocations per churn task */
+#endif
+#define CHURN_TASKS  5
+#define CHURN_BLOCKS 2 /* XLARGE blocks left free for the churn tasks */
+
+typedef struct {
+    unsigned id;
+    modesp_pool_manager_t *pm;
+    uint32_t served, timeouts, errors, pattern_errors;
+    TickType_t longest; /* longest single WAIT, in ticks */
+} churn_t;
+
+static churn_t s_churn[CHURN_TASKS];
+
+static void churn_task(void *arg)
+{
+    churn_t *c = arg;
+    uint32_t rng = 0x2545F491u * (c->id + 7u);
+    const uint8_t mark = (uint8_t)(0x50u + c->id);
+    for (uint32_t i = 0; i < CHURN_CYCLES; i++) {
+        void *b = NULL;
+        const TickType_t t0 = xTaskGetTickCount();
+        /* A block is freed every tick or two, so a wait that reaches 500 ms means a lost wake-up. */
+        const esp_err_t err = modesp_pool_manager_allocate_ex(c->pm, XL_SIZE, MODESP_ALLOC_WAIT, 500, &b);
+        const TickType_t took = xTaskGetTickCount() - t0;
+        if (took > c->longest) {
+            c->longest = took;
+        }
+        if (err == ESP_ERR_TIMEOUT) {
+            c->timeouts++;
+            continue;
+        }
+        if (err != ESP_OK) {
+            c->errors++;
+            continue;
+        }
+        c->served++;
+        memset(b, mark, XL_SIZE);
+        vTaskDelay((TickType_t)(xorshift_next(&rng) % 3u)); /* hold 0..2 ticks (0 = yield) */
+        if (!pattern_ok(b, XL_SIZE, mark)) {
+            c->pattern_errors++;
+        }
+        if (modesp_pool_manager_free(c->pm, b) != ESP_OK) {
+            c->errors++;
+        }
+        /* Think for a tick before asking again: without it the freeing task would take its own block
+         * back before the woken waiter runs (equal priority, no preemption until the next tick), and a
+         * long wait would mean starvation rather than a lost wake-up. */
+        vTaskDelay(1);
+    }
+    (void)xSemaphoreGive(s_done);
+    vTaskDelete(NULL);
+}
+
+static void scenario_churn(modesp_pool_manager_t *pm)
+{
+    printf("WAIT churn: %d tasks (equal priority), %d XLARGE blocks free, %d WAIT allocations each "
+           "(timeout 500 ms), each block held 0..2 ticks, 1 tick between\n",
+           CHURN_TASKS, CHURN_BLOCKS, CHURN_CYCLES);
+    (void)modesp_pool_manager_reset_stats(pm);
+    void *held[XL_COUNT];
+    unsigned n = 0;
+    while (n < XL_COUNT - CHURN_BLOCKS) {
+        held[n] = modesp_pool_manager_allocate(pm, XL_SIZE);
+        CHECK(held[n] != NULL);
+        n++;
+    }
+    const TickType_t t0 = xTaskGetTickCount();
+    for (unsigned i = 0; i < CHURN_TASKS; i++) {
+        s_churn[i] = (churn_t){.id = i, .pm = pm};
+        spawn(churn_task, "churn", &s_churn[i], 1);
+    }
+    CHECK(wait_done(CHURN_TASKS, 600000));
+    const TickType_t ticks = xTaskGetTickCount() - t0;
+    uint32_t served = 0, timeouts = 0;
+    TickType_t longest = 0;
+    for (unsigned i = 0; i < CHURN_TASKS; i++) {
+        const churn_t *c = &s_churn[i];
+        printf("  task %u: %u served, %u timeouts, longest wait %lu ticks\n", i, (unsigned)c->served,
+               (unsigned)c->timeouts, (unsigned long)c->longest);
+        CHECK(c->errors == 0 && c->pattern_errors == 0);
+        CHECK(c->timeouts == 0);
+        served += c->served;
+        timeouts += c->timeouts;
+        if (c->longest > longest) {
+            longest = c->longest;
+        }
+    }
+    modesp_pool_manager_stats_t st;
+    CHECK(modesp_pool_manager_get_stats(pm, &st) == ESP_OK);
+    printf("  %lu ticks; %u served, %u timed out, longest wait %lu ticks; manager: %u waits blocked, "
+           "%u timed out\n",
+           (unsigned long)ticks, (unsigned)served, (unsigned)timeouts, (unsigned long)longest, (unsigned)st.waits,
+           (unsigned)st.wait_timeouts);
+    while (n > 0) {
+        CHECK(modesp_pool_manager_free(pm, held[--n]) == ESP_OK);
+    }
+    CHECK(modesp_pool_in_use(modesp_pool_manager_get_pool(pm, MODESP_CLASS_XLARGE)) == 0);
+}
+
+/* ---- HAMMER scenario ---- */
+
+MODESP_POOL_DEFINE_STATIC(shared_pool, 24, 16);
+
+typedef struct {
+    unsigned id;
+    modesp_pool_manager_t *pm;
+    uint32_t allocs, alloc_fails, waits_ok, waits_timed_out, pool_allocs, pool_fails;
+    uint32_t pattern_errors, free_errors, switches;
+} hammer_t;
+
+static hammer_t s_hammer[HAMMER_TASKS];
+static volatile unsigned s_last_runner; /* who ran the previous operation: counts task switches */
+
 static void hammer_task(void *arg)
 {
     hammer_t *h = arg;
@@ -269,7 +375,7 @@ static void hammer_task(void *arg)
             h->switches++;
             s_last_runner = h->id;
         }
-        const uint32_t r = xorshift(&rng);
+        const uint32_t r = xorshift_next(&rng);
         if (nheld < HAMMER_HOLD && (nheld == 0 || (r & 1u))) {
             const size_t size = 1u + (r >> 8) % XL_SIZE;
             const uint32_t pick = (r >> 4) & 15u;
@@ -414,6 +520,7 @@ static void controller_task(void *arg)
     (void)arg;
     modesp_pool_manager_t *pm = modesp_get_pool_manager();
     scenario_wait(pm);
+    scenario_churn(pm);
     scenario_hammer(pm);
     printf("%s: %u failed checks\n", s_failures == 0 ? "PASS" : "FAIL", s_failures);
     fflush(stdout);
