@@ -63,6 +63,8 @@ for tc in host arm; do
         "-DMODESP_FREERTOS_HAS_IS_INSIDE_INTERRUPT=0 -DMODESP_FREERTOS_LOG_NONE=1" src/port/freertos/port_freertos.c
     compile "$tc-esp_idf" "$cc" "$flags" esp_idf "-DESP_PLATFORM=1 -DMODESP_PORT_ESP_IDF=1" \
         $core src/port/freertos/port_freertos.c src/port/esp_idf/port_esp_idf.c
+    # the ESP-IDF example's main.c, against the same declarations (it cannot be built here without ESP-IDF)
+    compile "$tc-esp_idf_app" "$cc" "$flags" esp_idf "-DESP_PLATFORM=1" examples/esp_idf_app/main/main.c
 done
 
 if [ "$fail" -ne 0 ]; then

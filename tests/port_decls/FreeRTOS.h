@@ -27,6 +27,9 @@ typedef uint32_t TickType_t;
 #define pdFAIL        (pdFALSE)
 #define portMAX_DELAY ((TickType_t)0xffffffffUL)
 
+/* Milliseconds to ticks at configTICK_RATE_HZ (rounds down). */
+#define pdMS_TO_TICKS(ms) ((TickType_t)(((TickType_t)(ms) * (TickType_t)configTICK_RATE_HZ) / (TickType_t)1000u))
+
 /* Kernel-private layout: a placeholder the ports only embed and pass by address. */
 typedef struct xSTATIC_QUEUE {
     void *placeholder[20];

@@ -20,4 +20,7 @@ typedef int esp_err_t;
 
 const char *esp_err_to_name(esp_err_t code);
 
+/* Aborts with a message when x is not ESP_OK (used as a statement). */
+void ESP_ERROR_CHECK(esp_err_t x);
+
 #endif
