@@ -13,7 +13,7 @@
 #define configUSE_PREEMPTION                1
 #define configUSE_TIME_SLICING              1 /* equal-priority hammer tasks share the CPU tick by tick */
 #define configUSE_IDLE_HOOK                 0
-#define configUSE_TICK_HOOK                 0
+#define configUSE_TICK_HOOK                 1 /* the test's "ISR" side runs in the tick interrupt */
 #define configTICK_RATE_HZ                  1000
 #define configMAX_PRIORITIES                6
 #define configMINIMAL_STACK_SIZE            256 /* the POSIX port runs each task on its own pthread stack */

@@ -18,8 +18,11 @@
  *         500 ms timeout would be a lost wake-up.
  *  HAMMER several tasks at two priorities allocate and free through the
  *         manager (STRICT, SPILL, WAIT) and a shared fixed pool, each writing
- *         its id into the blocks it holds and checking it before the free;
- *         then the integrity check and the counters.
+ *         its id into the blocks it holds and checking it before the free,
+ *         while every tick interrupt (vApplicationTickHook, in the kernel's
+ *         SIGALRM handler) does the same from ISR context, its frees waking
+ *         the tasks blocked in WAIT through xSemaphoreGiveFromISR; then the
+ *         integrity check and the counters.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -78,11 +81,18 @@ static TaskHandle_t spawn(TaskFunction_t fn, const char *name, void *arg, UBaseT
     return xTaskCreateStatic(fn, name, STACK_WORDS, arg, prio, s_stacks[i], &s_tcbs[i]);
 }
 
+/* A fixed pool shared by the hammer tasks and the tick interrupt. */
+MODESP_POOL_DEFINE_STATIC(shared_pool, 24, 16);
+
 /* ---- "ISR" context for the in_isr hook: one task at a time may pretend ---- */
 
 static TaskHandle_t s_isr_task;
+static volatile bool s_in_tick_isr; /* set while vApplicationTickHook runs (in the SIGALRM handler) */
 
-static bool sim_in_isr(void) { return s_isr_task != NULL && xTaskGetCurrentTaskHandle() == s_isr_task; }
+static bool sim_in_isr(void)
+{
+    return s_in_tick_isr || (s_isr_task != NULL && xTaskGetCurrentTaskHandle() == s_isr_task);
+}
 
 /* ---- WAIT scenarios ---- */
 
@@ -344,9 +354,104 @@ static void scenario_churn(modesp_pool_manager_t *pm)
     CHECK(modesp_pool_in_use(modesp_pool_manager_get_pool(pm, MODESP_CLASS_XLARGE)) == 0);
 }
 
-/* ---- HAMMER scenario ---- */
+/* ---- the "interrupt" side: the tick hook, called by the kernel inside its tick ISR ---- */
 
-MODESP_POOL_DEFINE_STATIC(shared_pool, 24, 16);
+#define ISR_HOLD 4
+
+static struct {
+    volatile bool active;
+    modesp_pool_manager_t *pm;
+    uint32_t rng;
+    void *held[ISR_HOLD];
+    size_t size[ISR_HOLD];
+    unsigned nheld;
+    uint8_t *pool_block;
+    uint32_t interrupts, allocs, alloc_fails, frees, xl_frees, pool_allocs, pool_fails, pattern_errors, free_errors;
+} s_isr;
+
+#define ISR_MARK 0xEEu
+
+static void isr_work(void)
+{
+    s_isr.interrupts++;
+    const uint32_t r = xorshift_next(&s_isr.rng);
+    if (s_isr.nheld < ISR_HOLD && (s_isr.nheld == 0 || (r & 1u))) {
+        const size_t size = 1u + (r >> 8) % XL_SIZE;
+        void *out = NULL;
+        if (modesp_pool_manager_allocate_ex(s_isr.pm, size, MODESP_ALLOC_STRICT, 0, &out) == ESP_OK) {
+            memset(out, ISR_MARK, size);
+            s_isr.held[s_isr.nheld] = out;
+            s_isr.size[s_isr.nheld] = size;
+            s_isr.nheld++;
+            s_isr.allocs++;
+        } else {
+            s_isr.alloc_fails++;
+        }
+    } else if (s_isr.nheld > 0) {
+        /* A free here may wake a task blocked in WAIT: the port gives its semaphore with the FromISR call. */
+        const unsigned k = (r >> 3) % s_isr.nheld;
+        if (!pattern_ok(s_isr.held[k], s_isr.size[k], ISR_MARK)) {
+            s_isr.pattern_errors++;
+        }
+        if (modesp_pool_manager_deallocate(s_isr.pm, s_isr.held[k], s_isr.size[k]) != ESP_OK) {
+            s_isr.free_errors++;
+        }
+        s_isr.frees++;
+        s_isr.xl_frees += (s_isr.size[k] > CONFIG_MEMORY_POOL_LARGE_SIZE); /* the class the WAIT tasks block on */
+        s_isr.nheld--;
+        s_isr.held[k] = s_isr.held[s_isr.nheld];
+        s_isr.size[k] = s_isr.size[s_isr.nheld];
+    }
+    if (s_isr.pool_block == NULL) {
+        s_isr.pool_block = modesp_pool_allocate(&shared_pool);
+        if (s_isr.pool_block != NULL) {
+            memset(s_isr.pool_block, ISR_MARK, 24);
+            s_isr.pool_allocs++;
+        } else {
+            s_isr.pool_fails++;
+        }
+    } else {
+        if (!pattern_ok(s_isr.pool_block, 24, ISR_MARK)) {
+            s_isr.pattern_errors++;
+        }
+        if (modesp_pool_deallocate(&shared_pool, s_isr.pool_block) != ESP_OK) {
+            s_isr.free_errors++;
+        }
+        s_isr.pool_block = NULL;
+    }
+}
+
+void vApplicationTickHook(void)
+{
+    if (!s_isr.active) {
+        return;
+    }
+    s_in_tick_isr = true;
+    isr_work();
+    s_in_tick_isr = false;
+}
+
+/* Return what the interrupt side still holds (task context, after it stopped). */
+static void isr_side_drain(void)
+{
+    while (s_isr.nheld > 0) {
+        s_isr.nheld--;
+        if (!pattern_ok(s_isr.held[s_isr.nheld], s_isr.size[s_isr.nheld], ISR_MARK)) {
+            s_isr.pattern_errors++;
+        }
+        if (modesp_pool_manager_deallocate(s_isr.pm, s_isr.held[s_isr.nheld], s_isr.size[s_isr.nheld]) != ESP_OK) {
+            s_isr.free_errors++;
+        }
+    }
+    if (s_isr.pool_block != NULL) {
+        if (modesp_pool_deallocate(&shared_pool, s_isr.pool_block) != ESP_OK) {
+            s_isr.free_errors++;
+        }
+        s_isr.pool_block = NULL;
+    }
+}
+
+/* ---- HAMMER scenario ---- */
 
 typedef struct {
     unsigned id;
@@ -446,17 +551,30 @@ static void hammer_task(void *arg)
 
 static void scenario_hammer(modesp_pool_manager_t *pm)
 {
-    printf("HAMMER: %d tasks (4 at priority 1, 2 at priority 2), %d operations each\n", HAMMER_TASKS,
-           HAMMER_ITERATIONS);
+    printf("HAMMER: %d tasks (4 at priority 1, 2 at priority 2), %d operations each, and the tick interrupt\n",
+           HAMMER_TASKS, HAMMER_ITERATIONS);
     (void)modesp_pool_manager_reset_stats(pm);
     (void)modesp_pool_reset_stats(&shared_pool);
+    s_isr.pm = pm;
+    s_isr.rng = 0xC0FFEE11u;
+    s_isr.active = true; /* from now on every tick also allocates or frees */
     const TickType_t t0 = xTaskGetTickCount();
     for (unsigned i = 0; i < HAMMER_TASKS; i++) {
         s_hammer[i] = (hammer_t){.id = i, .pm = pm};
         spawn(hammer_task, "hammer", &s_hammer[i], i >= HAMMER_TASKS - 2 ? 2 : 1);
     }
     CHECK(wait_done(HAMMER_TASKS, 600000));
+    s_isr.active = false;
     const TickType_t ticks = xTaskGetTickCount() - t0;
+    vTaskDelay(2); /* let a tick that is already running finish */
+    isr_side_drain();
+    printf("  tick interrupt: %u interrupts, %u manager allocs (%u refused), %u frees (%u XLARGE), %u shared-pool "
+           "allocs (%u refused), pattern errors %u, free errors %u\n",
+           (unsigned)s_isr.interrupts, (unsigned)s_isr.allocs, (unsigned)s_isr.alloc_fails, (unsigned)s_isr.frees,
+           (unsigned)s_isr.xl_frees, (unsigned)s_isr.pool_allocs, (unsigned)s_isr.pool_fails,
+           (unsigned)s_isr.pattern_errors, (unsigned)s_isr.free_errors);
+    CHECK(s_isr.interrupts > 0 && s_isr.allocs > 0);
+    CHECK(s_isr.pattern_errors == 0 && s_isr.free_errors == 0);
 
     uint32_t allocs = 0, fails = 0, waits_ok = 0, timeouts = 0, pool_allocs = 0, switches = 0;
     for (unsigned i = 0; i < HAMMER_TASKS; i++) {
@@ -496,7 +614,7 @@ static void scenario_hammer(modesp_pool_manager_t *pm)
     printf("  manager: bytes_in_use %u, spills %u, blocked waits %u (%u woken by a free, %u timed out), level %d\n",
            (unsigned)st.bytes_in_use, (unsigned)st.spills, (unsigned)st.waits, (unsigned)(st.waits - st.wait_timeouts),
            (unsigned)st.wait_timeouts, (int)st.level);
-    CHECK(class_allocs == allocs);
+    CHECK(class_allocs == allocs + s_isr.allocs);
     CHECK(st.bytes_in_use == 0);
     CHECK(st.wait_timeouts == timeouts);
     (void)class_fails;
@@ -509,7 +627,7 @@ static void scenario_hammer(modesp_pool_manager_t *pm)
     CHECK(modesp_pool_get_stats(&shared_pool, &ps) == ESP_OK);
     const esp_err_t perr = modesp_pool_check_integrity(&shared_pool, &report);
     CHECK(perr == ESP_OK);
-    CHECK(ps.in_use == 0 && ps.total_allocs == pool_allocs && ps.invalid_frees == 0);
+    CHECK(ps.in_use == 0 && ps.total_allocs == pool_allocs + s_isr.pool_allocs && ps.invalid_frees == 0);
     printf("  integrity: manager %s, shared pool %s (in_use %u, peak %u/%u, allocs %u)\n", modesp_err_to_name(ierr),
            modesp_err_to_name(perr), (unsigned)ps.in_use, (unsigned)ps.peak, (unsigned)ps.capacity,
            (unsigned)ps.total_allocs);

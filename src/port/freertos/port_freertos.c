@@ -14,6 +14,13 @@
  *       xPortIsInsideInterrupt(). 0: it does not (e.g. the POSIX simulator);
  *       install an in_isr hook (include/modesp/port_freertos.h).
  *   MODESP_FREERTOS_LOG_NONE  1: no default log output (default 0: vprintf).
+ * and for both parts:
+ *   MODESP_FREERTOS_YIELD_FROM_ISR(woken)  how a free made in an ISR asks for
+ *       the switch to the task it woke. Default portYIELD_FROM_ISR(woken);
+ *       older kernel ports name it portEND_SWITCHING_ISR. Define it to
+ *       ((void)(woken)) when the library is called from a FreeRTOS hook that
+ *       runs inside the kernel's own tick ISR (vApplicationTickHook): the tick
+ *       handler switches by itself when the give woke a higher-priority task.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,6 +36,9 @@
 #endif
 #ifndef MODESP_FREERTOS_LOG_NONE
 #define MODESP_FREERTOS_LOG_NONE 0
+#endif
+#ifndef MODESP_FREERTOS_YIELD_FROM_ISR
+#define MODESP_FREERTOS_YIELD_FROM_ISR(woken) portYIELD_FROM_ISR(woken)
 #endif
 
 /*
@@ -182,7 +192,7 @@ void modesp_port_waitq_signal(modesp_port_waitq_t *q)
         while (n-- > 0u) {
             (void)xSemaphoreGiveFromISR(q->sem, &woken);
         }
-        portYIELD_FROM_ISR(woken);
+        MODESP_FREERTOS_YIELD_FROM_ISR(woken);
     } else {
         while (n-- > 0u) {
             (void)xSemaphoreGive(q->sem);
