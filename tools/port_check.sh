@@ -47,6 +47,8 @@ compile() {
     echo "port-check: $name: $# files"
 }
 
+# $core is a list of paths without spaces, split on purpose below.
+# shellcheck disable=SC2086
 for tc in host arm; do
     if [ "$tc" = host ]; then
         cc=$host_cc flags="-O2"
