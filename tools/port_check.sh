@@ -5,7 +5,9 @@
 # with -c only (nothing is linked) against the declarations-only headers in
 # tests/port_decls/, for the host compiler and for arm-none-eabi (Cortex-M4),
 # with the same warnings as the core and -Werror. A typo in a port, or a call
-# that does not match the documented API, fails the check.
+# that does not match the documented API, fails the check. Then builds and
+# runs tests/port_unit on the host (the generic FreeRTOS port against test
+# doubles of the kernel calls it makes).
 #
 # Usage: tools/port_check.sh [BUILD_DIR]    (default build/port-check)
 # Env:   CC (host compiler, default cc), ARM_CC (default arm-none-eabi-gcc),
@@ -68,6 +70,22 @@ for tc in host arm; do
     # the ESP-IDF example's main.c, against the same declarations (it cannot be built here without ESP-IDF)
     compile "$tc-esp_idf_app" "$cc" "$flags" esp_idf "-DESP_PLATFORM=1" examples/esp_idf_app/main/main.c
 done
+
+# Host unit test of the generic FreeRTOS port against test doubles of the kernel calls
+# (tests/port_unit): the 32-bit tick wrap and the wait-queue races. Linked and run.
+unit="$out/host-port-unit"
+mkdir -p "$unit"
+# shellcheck disable=SC2086
+if $host_cc -O1 -g $warn $common_inc "-I$root/src/port/freertos" -DMODESP_FREERTOS_LOG_NONE=1 \
+    "$root/tests/port_unit/test_port_freertos.c" "$root/src/port/freertos/port_freertos.c" \
+    -o "$unit/test_port_freertos"; then
+    if ! "$unit/test_port_freertos"; then
+        fail=1
+    fi
+else
+    echo "port-check: FAILED building tests/port_unit" >&2
+    fail=1
+fi
 
 if [ "$fail" -ne 0 ]; then
     echo "port-check: FAILED" >&2
