@@ -62,7 +62,7 @@
  *   wait:   register as a sleeper, then take a token.
  *
  * Two rules make each token reach a task that was registered when the signal
- * counted it (so no task misses a wake-up and none wakes for nothing):
+ * counted it, so no sleeper misses a wake-up and no token is left over:
  *
  *  1. While tokens are owed, a new waiter does not take from the semaphore:
  *     it sleeps one tick and looks again. Otherwise it could take a token
@@ -77,7 +77,12 @@
  *
  * The counts are updated in the critical section; the semaphore calls are
  * made outside it, because FreeRTOS API calls are not allowed inside a
- * critical section on SMP ports (ESP-IDF).
+ * critical section (and would spin under a held spinlock on ESP-IDF SMP).
+ *
+ * Cost: a signal from an ISR gives once per sleeper of that class. Limit: a
+ * task deleted or suspended while asleep here keeps its token owed, and later
+ * waiters of that class then poll once per tick instead of sleeping (they
+ * still see every signal through seq).
  */
 
 void modesp_port_waitq_init(modesp_port_waitq_t *q)
