@@ -193,9 +193,11 @@ static void scenario_wait(modesp_pool_manager_t *pm)
     }
     spawn(freer_task, "freer", &f3, 1);
     CHECK(wait_done(4, 8000));
+    printf("  three waiters, frees at +%lu, +%lu, +%lu ticks:\n", (unsigned long)(f3.freed_at[0] - ws[0].start),
+           (unsigned long)(f3.freed_at[1] - ws[0].start), (unsigned long)(f3.freed_at[2] - ws[0].start));
     for (unsigned i = 0; i < 3; i++) {
         CHECK(ws[i].err == ESP_OK);
-        printf("  waiter %u of 3: %s after %lu ticks\n", i + 1, modesp_err_to_name(ws[i].err),
+        printf("    waiter %u of 3: %s after %lu ticks\n", i + 1, modesp_err_to_name(ws[i].err),
                (unsigned long)(ws[i].end - ws[i].start));
         if (ws[i].err == ESP_OK) {
             held[n++] = ws[i].block;
