@@ -1,0 +1,269 @@
+/*
+ * modesp_mempool on ESP-IDF: sections 1, 3 and 7 of the integration guide
+ * (/docs: memory_pool_integration_guide.md), in C.
+ *
+ *   1. Basic usage in modules: a buffer held for the module's lifetime and
+ *      scratch data freed automatically at the end of a scope.
+ *   3. Handling memory pressure: the manager's pressure levels with a
+ *      callback, and the guide's periodic utilization check with hysteresis.
+ *   7. Debugging memory issues: per-class statistics, blocks still held and
+ *      the integrity check, printed as one report.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esp_log.h"
+#include "freertos/FreeRTOS.h"
+#include "freertos/task.h"
+
+#include "modesp/memory_pool.h"
+
+static const char *TAG = "mempool_demo";
+
+void app_main(void);
+
+/* ---- 1. Basic usage in modules ---- */
+
+typedef struct {
+    float samples[32];
+    uint32_t count;
+} sensor_buffer_t;
+
+typedef struct {
+    float filtered[16];
+    float mean;
+} processing_data_t;
+
+typedef struct {
+    sensor_buffer_t *buffer; /* pooled, owned by the module until deinit */
+} my_module_t;
+
+static esp_err_t my_module_init(my_module_t *m)
+{
+    /* Zeroed, from the smallest class that fits; NULL when that class is exhausted. */
+    m->buffer = modesp_make_pooled(sensor_buffer_t);
+    if (m->buffer == NULL) {
+        ESP_LOGE(TAG, "Failed to allocate sensor buffer");
+        return ESP_ERR_NO_MEM; /* handle gracefully: the module runs without history */
+    }
+    for (uint32_t i = 0; i < 32u; i++) {
+        m->buffer->samples[i] = 20.0f + (float)(i % 4u);
+    }
+    m->buffer->count = 32u;
+    return ESP_OK;
+}
+
+static void my_module_process_data(my_module_t *m)
+{
+    /* Temporary allocation: returned to its pool when `tmp` leaves this scope, on every path. */
+    MODESP_POOLED(processing_data_t, tmp);
+    if (tmp == NULL || m->buffer == NULL) {
+        return;
+    }
+    float sum = 0.0f;
+    for (uint32_t i = 0; i < 16u; i++) {
+        tmp->filtered[i] = (m->buffer->samples[2u * i] + m->buffer->samples[2u * i + 1u]) / 2.0f;
+        sum += tmp->filtered[i];
+    }
+    tmp->mean = sum / 16.0f;
+    ESP_LOGI(TAG, "process_data: mean %.2f from %u samples", (double)tmp->mean, (unsigned)m->buffer->count);
+}
+
+static void my_module_deinit(my_module_t *m) { (void)modesp_pooled_free(&m->buffer); }
+
+static void section1_basic_usage(void)
+{
+    ESP_LOGI(TAG, "--- 1. Basic usage in modules ---");
+    modesp_pool_manager_t *pm = modesp_get_pool_manager();
+    my_module_t module = {0};
+    if (my_module_init(&module) != ESP_OK) {
+        return;
+    }
+    my_module_process_data(&module);
+    /* The scratch block is back already; only the module's buffer is held. */
+    modesp_pool_manager_stats_t st;
+    ESP_ERROR_CHECK(modesp_pool_manager_get_stats(pm, &st));
+    ESP_LOGI(TAG, "after process_data: %u bytes of class blocks in use (the module's buffer)",
+             (unsigned)st.bytes_in_use);
+    my_module_deinit(&module);
+}
+
+/* ---- 3. Handling memory pressure ---- */
+
+static const char *level_name(modesp_pressure_level_t level)
+{
+    switch (level) {
+    case MODESP_PRESSURE_NORMAL:
+        return "NORMAL";
+    case MODESP_PRESSURE_WARNING:
+        return "WARNING";
+    case MODESP_PRESSURE_CRITICAL:
+        return "CRITICAL";
+    default:
+        return "?";
+    }
+}
+
+/* Called in task context once per level change (never from an ISR, never under a pool lock). */
+static void on_pressure(modesp_pressure_level_t old_level, modesp_pressure_level_t new_level, uint8_t utilization,
+                        void *ctx)
+{
+    uint32_t *changes = ctx;
+    (*changes)++;
+    ESP_LOGW(TAG, "memory pressure %s -> %s at %u%%", level_name(old_level), level_name(new_level),
+             (unsigned)utilization);
+}
+
+static bool s_low_memory_mode;
+
+/* The guide's check_memory_status(): enter low-memory mode above 80 %, leave it below 60 %. */
+static void check_memory_status(modesp_pool_manager_t *pm)
+{
+    const uint8_t usage = modesp_pool_manager_get_overall_utilization(pm);
+    if (usage > 80u && !s_low_memory_mode) {
+        ESP_LOGW(TAG, "Entering low memory mode (usage: %u%%)", (unsigned)usage);
+        s_low_memory_mode = true;
+        /* reduce_memory_usage(): smaller buffers, longer aggregation intervals, non-critical features off */
+    } else if (usage < 60u && s_low_memory_mode) {
+        ESP_LOGI(TAG, "Exiting low memory mode (usage: %u%%)", (unsigned)usage);
+        s_low_memory_mode = false;
+    }
+}
+
+#define TOTAL_BLOCKS                                                                                                   \
+    (CONFIG_MEMORY_POOL_TINY_COUNT + CONFIG_MEMORY_POOL_SMALL_COUNT + CONFIG_MEMORY_POOL_MEDIUM_COUNT +                \
+     CONFIG_MEMORY_POOL_LARGE_COUNT + CONFIG_MEMORY_POOL_XLARGE_COUNT)
+
+static void *s_held[TOTAL_BLOCKS];
+
+static void section3_memory_pressure(void)
+{
+    ESP_LOGI(TAG, "--- 3. Handling memory pressure ---");
+    modesp_pool_manager_t *pm = modesp_get_pool_manager();
+    static uint32_t changes;
+    ESP_ERROR_CHECK(modesp_pool_manager_register_pressure_callback(pm, on_pressure, &changes));
+
+    /* Fill the classes from the largest down, checking as a periodic task would. */
+    static const size_t sizes[MODESP_CLASS_COUNT] = {CONFIG_MEMORY_POOL_XLARGE_SIZE, CONFIG_MEMORY_POOL_LARGE_SIZE,
+                                                     CONFIG_MEMORY_POOL_MEDIUM_SIZE, CONFIG_MEMORY_POOL_SMALL_SIZE,
+                                                     CONFIG_MEMORY_POOL_TINY_SIZE};
+    size_t held = 0;
+    for (size_t c = 0; c < MODESP_CLASS_COUNT; c++) {
+        void *p;
+        while (held < TOTAL_BLOCKS && (p = modesp_pool_manager_allocate(pm, sizes[c])) != NULL) {
+            s_held[held++] = p;
+            if (held % 8u == 0u) {
+                check_memory_status(pm);
+            }
+        }
+        ESP_LOGI(TAG, "class of %u bytes full: utilization %u%%, level %s", (unsigned)sizes[c],
+                 (unsigned)modesp_pool_manager_get_overall_utilization(pm),
+                 level_name(modesp_pool_manager_get_pressure_level(pm)));
+    }
+    check_memory_status(pm);
+
+    /* A critical path still gets memory from the emergency reserve. */
+    void *fault_record = modesp_pool_manager_allocate_critical(pm, 64);
+    ESP_LOGI(TAG, "critical allocation with every class full: %s", fault_record != NULL ? "served" : "refused");
+
+    while (held > 0u) {
+        ESP_ERROR_CHECK(modesp_pool_manager_free(pm, s_held[--held]));
+        if (held % 8u == 0u) {
+            check_memory_status(pm);
+        }
+    }
+    if (fault_record != NULL) {
+        ESP_ERROR_CHECK(modesp_pool_manager_free(pm, fault_record));
+    }
+    check_memory_status(pm);
+    ESP_LOGI(TAG, "%u level changes delivered, level now %s", (unsigned)changes,
+             level_name(modesp_pool_manager_get_pressure_level(pm)));
+    ESP_ERROR_CHECK(modesp_pool_manager_unregister_pressure_callback(pm, on_pressure, &changes));
+}
+
+/* ---- 7. Debugging memory issues ---- */
+
+static void debug_module_memory(modesp_pool_manager_t *pm)
+{
+    modesp_pool_manager_stats_t st;
+    ESP_ERROR_CHECK(modesp_pool_manager_get_stats(pm, &st));
+    ESP_LOGI(TAG, "class   block  used/cap  peak   allocs  fails  bad frees");
+    for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
+        const modesp_pool_stats_t *s = &st.classes[c];
+        ESP_LOGI(TAG, "%-6s  %5u  %4u/%-4u %4u  %7u  %5u  %9u", modesp_size_class_name((modesp_size_class_t)c),
+                 (unsigned)s->block_size, (unsigned)s->in_use, (unsigned)s->capacity, (unsigned)s->peak,
+                 (unsigned)s->total_allocs, (unsigned)s->alloc_failures, (unsigned)s->invalid_frees);
+    }
+    if (st.reserve.capacity > 0u) {
+        ESP_LOGI(TAG, "reserve %5u  %4u/%-4u %4u  %7u  %5u  %9u", (unsigned)st.reserve.block_size,
+                 (unsigned)st.reserve.in_use, (unsigned)st.reserve.capacity, (unsigned)st.reserve.peak,
+                 (unsigned)st.reserve.total_allocs, (unsigned)st.reserve.alloc_failures,
+                 (unsigned)st.reserve.invalid_frees);
+    }
+    ESP_LOGI(TAG, "bytes in use %u of %u (%u%%), level %s, pressure changes %u", (unsigned)st.bytes_in_use,
+             (unsigned)st.total_bytes, (unsigned)st.utilization, level_name(st.level), (unsigned)st.pressure_changes);
+    ESP_LOGI(TAG, "bad requests: zero size %u, oversize %u; bad frees: null %u, foreign %u, size mismatch %u",
+             (unsigned)st.zero_size_requests, (unsigned)st.oversize_requests, (unsigned)st.null_frees,
+             (unsigned)st.foreign_frees, (unsigned)st.size_mismatch_frees);
+
+    /*
+     * The guide's detect_potential_leaks(30000) needs allocation ages, which the
+     * diagnostics layer records; the core already tells how many blocks each
+     * class still has out, which is where a leak shows first.
+     */
+    for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
+        if (st.classes[c].in_use > 0u) {
+            ESP_LOGW(TAG, "class %s still has %u blocks out", modesp_size_class_name((modesp_size_class_t)c),
+                     (unsigned)st.classes[c].in_use);
+        }
+    }
+
+    int bad_class = 0;
+    modesp_pool_integrity_t report;
+    const esp_err_t err = modesp_pool_manager_check_integrity(pm, &bad_class, &report);
+    if (err == ESP_OK) {
+        ESP_LOGI(TAG, "integrity check: OK");
+    } else {
+        ESP_LOGE(TAG, "integrity check: %s in class %d (fault %d, block %u)", modesp_err_to_name(err), bad_class,
+                 (int)report.fault, (unsigned)report.block);
+    }
+}
+
+static void section7_debugging(void)
+{
+    ESP_LOGI(TAG, "--- 7. Debugging memory issues ---");
+    modesp_pool_manager_t *pm = modesp_get_pool_manager();
+
+    /* Mistakes the pools catch without trusting the freed memory. */
+    char *leaked = modesp_pool_manager_allocate(pm, 40); /* kept on purpose: shows up as "still out" */
+    void *p = modesp_pool_manager_allocate(pm, 100);
+    ESP_ERROR_CHECK(modesp_pool_manager_free(pm, p));
+    esp_err_t err = modesp_pool_manager_free(pm, p);
+    ESP_LOGI(TAG, "second free of a block: %s", modesp_err_to_name(err));
+    static char not_pooled[16];
+    err = modesp_pool_manager_free(pm, not_pooled);
+    ESP_LOGI(TAG, "free of a static buffer: %s", modesp_err_to_name(err));
+    if (leaked != NULL) {
+        err = modesp_pool_manager_free(pm, leaked + 1);
+        ESP_LOGI(TAG, "free of a pointer inside a block: %s", modesp_err_to_name(err));
+    }
+
+    debug_module_memory(pm);
+
+    if (leaked != NULL) {
+        ESP_ERROR_CHECK(modesp_pool_manager_free(pm, leaked));
+    }
+}
+
+void app_main(void)
+{
+    section1_basic_usage();
+    section3_memory_pressure();
+    section7_debugging();
+    for (;;) {
+        /* the guide's "memory_check" task: every 5 s */
+        check_memory_status(modesp_get_pool_manager());
+        vTaskDelay(pdMS_TO_TICKS(5000));
+    }
+}

@@ -1,0 +1,29 @@
+/*
+ * DECLARATIONS ONLY, FOR COMPILE CHECKS, NOT AN IMPLEMENTATION.
+ *
+ * task.h: the task and critical-section API the ports call. Documented as
+ * macros or functions; declared here with their documented signatures.
+ */
+#ifndef PORT_DECLS_TASK_H
+#define PORT_DECLS_TASK_H
+
+#ifndef PORT_DECLS_FREERTOS_H
+#error "include FreeRTOS.h before task.h"
+#endif
+
+TickType_t xTaskGetTickCount(void);
+TickType_t xTaskGetTickCountFromISR(void);
+void vTaskDelay(const TickType_t xTicksToDelay);
+
+#ifndef PORT_DECLS_ESP_IDF
+/* Generic FreeRTOS critical sections (ESP-IDF's take a spinlock argument instead). */
+void taskENTER_CRITICAL(void);
+void taskEXIT_CRITICAL(void);
+UBaseType_t taskENTER_CRITICAL_FROM_ISR(void);
+void taskEXIT_CRITICAL_FROM_ISR(UBaseType_t uxSavedInterruptStatus);
+#endif
+
+/* Request a context switch at the end of an ISR when a give woke a higher-priority task. */
+void portYIELD_FROM_ISR(BaseType_t xHigherPriorityTaskWoken);
+
+#endif
