@@ -181,8 +181,29 @@ esp_err_t modesp_pool_init(modesp_pool_t *pool, const char *name, void *storage,
         storage_size < MODESP_POOL_STORAGE_SIZE(block_size, count_)) {
         return ESP_ERR_INVALID_SIZE;
     }
-    const modesp_pool_t init = MODESP_POOL_INITIALIZER(name, (uint8_t *)storage, meta, block_size, count_);
-    *pool = init;
+    /* The same fields MODESP_POOL_INITIALIZER derives at compile time, computed
+     * with loops here (the macro's comparison chains cost ~300 bytes of code). */
+    const uint32_t stride = (uint32_t)MODESP_POOL_STRIDE(block_size);
+    uint8_t bits = 0;
+    for (size_t v = count_; v != 0u; v >>= 1) {
+        bits++;
+    }
+    uint8_t shift = 0xFFu;
+    if ((stride & (stride - 1u)) == 0u) {
+        for (shift = 0; (1u << shift) != stride; shift++) {
+        }
+    }
+    memset(pool, 0, sizeof *pool);
+    pool->magic = MODESP_POOL_MAGIC;
+    pool->name = name;
+    pool->storage = (uint8_t *)storage;
+    pool->meta = meta;
+    pool->stride = stride;
+    pool->block_size = (uint32_t)block_size;
+    pool->capacity = (uint16_t)count_;
+    pool->idx_bits = bits;
+    pool->stride_shift = shift;
+    pool->poison = MODESP_POOL_POISON_DEFAULT_;
     memset(meta, 0, count_ * sizeof(uint32_t)); /* all FREE, list 0 -> 1 -> ... -> NIL */
     return ESP_OK;
 }
@@ -242,7 +263,7 @@ static void *pool_take(modesp_pool_t *p, uint32_t tag)
         }
         uint8_t *block = block_at(p, idx);
         ASAN_UNPOISON_BLOCK(block, p->stride);
-        if ((w & META_POISONED) != 0u && !poison_intact(block, p->stride)) {
+        if (MODESP_POISON_ENABLED && (w & META_POISONED) != 0u && !poison_intact(block, p->stride)) {
             /* Someone wrote to this block after freeing it. Withdraw it for good so
              * the stale writer cannot corrupt the next owner, and try the next one. */
             mp_store(&p->meta[idx], (w & META_GEN_MASK) | META_QUARANTINED, MP_RELAXED);
@@ -323,7 +344,7 @@ esp_err_t modesp_pool_deallocate(modesp_pool_t *pool, void *ptr)
         return where;
     }
     /* F1: claim. */
-    const uint32_t poisoned = pool->poison ? META_POISONED : 0u;
+    const uint32_t poisoned = (MODESP_POISON_ENABLED && pool->poison) ? META_POISONED : 0u;
     uint32_t w = mp_load(&pool->meta[idx], MP_RELAXED);
     uint32_t freed;
     do {
@@ -482,7 +503,7 @@ esp_err_t modesp_pool_check_integrity(const modesp_pool_t *pool, modesp_pool_int
         switch (w & META_STATE_MASK) {
         case META_FREE:
             free_count++;
-            if ((w & META_POISONED) != 0u && p->poison) {
+            if (MODESP_POISON_ENABLED && (w & META_POISONED) != 0u && p->poison) {
                 uint8_t *block = block_at(p, i);
                 ASAN_UNPOISON_BLOCK(block, p->stride);
                 const bool intact = poison_intact(block, p->stride);

@@ -129,10 +129,27 @@ static modesp_pool_manager_t s_manager = {
 
 static inline void bump(uint32_t *counter) { (void)mp_fetch_add(counter, 1u, MP_RELAXED); }
 
+/*
+ * Percent arithmetic stays in 32 bits (a 64-bit division pulls ~700 bytes of
+ * libgcc into a Cortex-M image): total class bytes are capped below so that
+ * bytes * 100 never overflows.
+ */
+#define CLASS_BYTES_(s, c) ((uint64_t)(s) * (uint64_t)(c))
+_Static_assert(CLASS_BYTES_(CONFIG_MEMORY_POOL_TINY_SIZE, CONFIG_MEMORY_POOL_TINY_COUNT) +
+                       CLASS_BYTES_(CONFIG_MEMORY_POOL_SMALL_SIZE, CONFIG_MEMORY_POOL_SMALL_COUNT) +
+                       CLASS_BYTES_(CONFIG_MEMORY_POOL_MEDIUM_SIZE, CONFIG_MEMORY_POOL_MEDIUM_COUNT) +
+                       CLASS_BYTES_(CONFIG_MEMORY_POOL_LARGE_SIZE, CONFIG_MEMORY_POOL_LARGE_COUNT) +
+                       CLASS_BYTES_(CONFIG_MEMORY_POOL_XLARGE_SIZE, CONFIG_MEMORY_POOL_XLARGE_COUNT) <=
+                   UINT32_MAX / 100u,
+               "Kconfig: the classes together may hold at most 42 MB (UINT32_MAX / 100 bytes)");
+
 static uint32_t percent_to_bytes(uint32_t total, uint32_t percent)
 {
-    /* smallest byte count whose utilization (rounded down) is >= percent */
-    return (uint32_t)(((uint64_t)total * percent + 99u) / 100u);
+    /* smallest byte count whose utilization (rounded down) is >= percent:
+     * ceil(total * percent / 100), with total = 100 q + r to stay in 32 bits */
+    const uint32_t q = total / 100u;
+    const uint32_t r = total % 100u;
+    return q * percent + (r * percent + 99u) / 100u;
 }
 
 static void set_thresholds(modesp_pool_manager_t *pm, uint32_t warning, uint32_t critical, uint32_t release)
@@ -192,7 +209,7 @@ const char *modesp_size_class_name(modesp_size_class_t cls)
 
 static uint32_t utilization_of(const modesp_pool_manager_t *pm, uint32_t bytes)
 {
-    return pm->total_bytes == 0u ? 0u : (uint32_t)((uint64_t)bytes * 100u / pm->total_bytes);
+    return pm->total_bytes == 0u ? 0u : bytes * 100u / pm->total_bytes; /* no overflow: see percent_to_bytes */
 }
 
 static uint32_t target_level(modesp_pool_manager_t *pm, uint32_t level, uint32_t bytes)
