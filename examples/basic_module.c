@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 
+#include "example_check.h"
 #include "modesp/memory_pool.h"
 
 #define NAME "example_basic_module"
@@ -32,16 +33,6 @@ typedef struct {
 typedef struct {
     sensor_buffer_t *buffer; /* NULL: degraded mode, no buffering */
 } sensor_module_t;
-
-static int s_failures;
-
-static void check(int ok, const char *what)
-{
-    if (!ok) {
-        printf("  FAILED: %s\n", what);
-        s_failures++;
-    }
-}
 
 /* Blocks handed out now by the manager class that serves `size` bytes. */
 static size_t class_in_use(size_t size)
@@ -138,32 +129,6 @@ static void release_hog(void *chain)
     }
 }
 
-/* Integrity of every pool and nothing left allocated anywhere in the manager. */
-static void check_manager_clean(void)
-{
-    modesp_pool_manager_t *pm = modesp_get_pool_manager();
-    modesp_pool_integrity_t report = {0};
-    int bad_class = -1;
-    const esp_err_t err = modesp_pool_manager_check_integrity(pm, &bad_class, &report);
-    printf("integrity check: %s\n", modesp_err_to_name(err));
-    if (err != ESP_OK) {
-        printf("  class %d: %s\n", bad_class, modesp_pool_fault_name(report.fault));
-    }
-    check(err == ESP_OK, "modesp_pool_manager_check_integrity returns ESP_OK");
-
-    modesp_pool_manager_stats_t st;
-    check(modesp_pool_manager_get_stats(pm, &st) == ESP_OK, "read the manager stats");
-    for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
-        if (st.classes[c].in_use != 0u) {
-            printf("  %s class still has %u blocks in use\n", modesp_size_class_name((modesp_size_class_t)c),
-                   (unsigned)st.classes[c].in_use);
-        }
-    }
-    printf("manager in use: %u bytes, reserve %u blocks, heap %u blocks\n", (unsigned)st.bytes_in_use,
-           (unsigned)st.reserve.in_use, (unsigned)st.heap_in_use);
-    check(st.bytes_in_use == 0u && st.reserve.in_use == 0u && st.heap_in_use == 0u, "nothing left in use");
-}
-
 int main(void)
 {
     sensor_module_t module = {0};
@@ -188,10 +153,5 @@ int main(void)
     sensor_module_deinit(&module);
     check_manager_clean();
 
-    if (s_failures != 0) {
-        printf(NAME ": FAILED (%d checks)\n", s_failures);
-        return 1;
-    }
-    printf(NAME ": OK\n");
-    return 0;
+    return example_finish(NAME);
 }

@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 
+#include "example_check.h"
 #include "modesp/memory_pool.h"
 
 #define NAME "example_data_logger"
@@ -37,16 +38,6 @@ typedef struct {
     unsigned dropped;
     unsigned written;
 } data_logger_t;
-
-static int s_failures;
-
-static void check(int ok, const char *what)
-{
-    if (!ok) {
-        printf("  FAILED: %s\n", what);
-        s_failures++;
-    }
-}
 
 /* Stand-in for esp_timer_get_time(): a sample every 10 ms, same output on every run. */
 static int64_t fake_time_us(void)
@@ -163,10 +154,5 @@ int main(void)
     check(logger.written == LOG_CAPACITY + 10u, "110 entries written");
 
     check_clean();
-    if (s_failures != 0) {
-        printf(NAME ": FAILED (%d checks)\n", s_failures);
-        return 1;
-    }
-    printf(NAME ": OK\n");
-    return 0;
+    return example_finish(NAME);
 }

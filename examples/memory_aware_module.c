@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "example_check.h"
 #include "modesp/memory_pool.h"
 
 #define NAME "example_memory_aware_module"
@@ -45,16 +46,6 @@ typedef struct {
 /* Everything the module noticed, in order, to compare with what should happen. */
 static const char *s_events[16];
 static size_t s_event_count;
-static int s_failures;
-
-static void check(int ok, const char *what)
-{
-    if (!ok) {
-        printf("  FAILED: %s\n", what);
-        s_failures++;
-    }
-}
-
 static void record(const char *event, unsigned util)
 {
     printf("  -> %s (utilization %u %%)\n", event, util);
@@ -149,31 +140,6 @@ static void free_all_load(void)
     }
 }
 
-static void check_manager_clean(void)
-{
-    modesp_pool_manager_t *pm = modesp_get_pool_manager();
-    modesp_pool_integrity_t report = {0};
-    int bad_class = -1;
-    const esp_err_t err = modesp_pool_manager_check_integrity(pm, &bad_class, &report);
-    printf("integrity check: %s\n", modesp_err_to_name(err));
-    if (err != ESP_OK) {
-        printf("  class %d: %s\n", bad_class, modesp_pool_fault_name(report.fault));
-    }
-    check(err == ESP_OK, "modesp_pool_manager_check_integrity returns ESP_OK");
-
-    modesp_pool_manager_stats_t st;
-    check(modesp_pool_manager_get_stats(pm, &st) == ESP_OK, "read the manager stats");
-    for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
-        if (st.classes[c].in_use != 0u) {
-            printf("  %s class still has %u blocks in use\n", modesp_size_class_name((modesp_size_class_t)c),
-                   (unsigned)st.classes[c].in_use);
-        }
-    }
-    printf("manager in use: %u bytes, reserve %u blocks, heap %u blocks\n", (unsigned)st.bytes_in_use,
-           (unsigned)st.reserve.in_use, (unsigned)st.heap_in_use);
-    check(st.bytes_in_use == 0u && st.reserve.in_use == 0u && st.heap_in_use == 0u, "nothing left in use");
-}
-
 /* The module's periodic check runs, then we look at the module. */
 static void poll_and_show(memory_aware_module_t *m)
 {
@@ -228,10 +194,5 @@ int main(void)
     check(modesp_pool_manager_unregister_pressure_callback(pm, on_pressure, &module) == ESP_OK, "unregister callback");
     check_manager_clean();
 
-    if (s_failures != 0) {
-        printf(NAME ": FAILED (%d checks)\n", s_failures);
-        return 1;
-    }
-    printf(NAME ": OK\n");
-    return 0;
+    return example_finish(NAME);
 }

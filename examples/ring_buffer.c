@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "example_check.h"
 #include "modesp/memory_pool.h"
 
 #define NAME       "example_ring_buffer"
@@ -26,16 +27,6 @@ typedef struct {
     block_t *slots[MAX_BLOCKS]; /* NULL until the ring has wrapped once */
     size_t write_idx;           /* the oldest slot once the ring is full */
 } pooled_ring_t;
-
-static int s_failures;
-
-static void check(int ok, const char *what)
-{
-    if (!ok) {
-        printf("  FAILED: %s\n", what);
-        s_failures++;
-    }
-}
 
 /* Stand-in for esp_timer_get_time() in ms: a chunk every 100 ms. */
 static uint32_t fake_time_ms(void)
@@ -88,31 +79,6 @@ static void ring_clear(pooled_ring_t *rb)
     rb->write_idx = 0;
 }
 
-static void check_manager_clean(void)
-{
-    modesp_pool_manager_t *pm = modesp_get_pool_manager();
-    modesp_pool_integrity_t report = {0};
-    int bad_class = -1;
-    const esp_err_t err = modesp_pool_manager_check_integrity(pm, &bad_class, &report);
-    printf("integrity check: %s\n", modesp_err_to_name(err));
-    if (err != ESP_OK) {
-        printf("  class %d: %s\n", bad_class, modesp_pool_fault_name(report.fault));
-    }
-    check(err == ESP_OK, "modesp_pool_manager_check_integrity returns ESP_OK");
-
-    modesp_pool_manager_stats_t st;
-    check(modesp_pool_manager_get_stats(pm, &st) == ESP_OK, "read the manager stats");
-    for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
-        if (st.classes[c].in_use != 0u) {
-            printf("  %s class still has %u blocks in use\n", modesp_size_class_name((modesp_size_class_t)c),
-                   (unsigned)st.classes[c].in_use);
-        }
-    }
-    printf("manager in use: %u bytes, reserve %u blocks, heap %u blocks\n", (unsigned)st.bytes_in_use,
-           (unsigned)st.reserve.in_use, (unsigned)st.heap_in_use);
-    check(st.bytes_in_use == 0u && st.reserve.in_use == 0u && st.heap_in_use == 0u, "nothing left in use");
-}
-
 int main(void)
 {
     pooled_ring_t ring = {0};
@@ -154,10 +120,5 @@ int main(void)
     ring_clear(&ring);
     check_manager_clean();
 
-    if (s_failures != 0) {
-        printf(NAME ": FAILED (%d checks)\n", s_failures);
-        return 1;
-    }
-    printf(NAME ": OK\n");
-    return 0;
+    return example_finish(NAME);
 }
