@@ -352,7 +352,9 @@ esp_err_t modesp_pool_deallocate(modesp_pool_t *pool, void *ptr)
             count(&pool->double_frees);
             return MODESP_ERR_DOUBLE_FREE;
         }
-        freed = (w & META_GEN_MASK) | META_FREE | poisoned;
+        /* state FREE is 0; `poisoned` is a constant 0 when poisoning is compiled out */
+        // cppcheck-suppress badBitmaskCheck
+        freed = (w & META_GEN_MASK) | poisoned;
     } while (!mp_cas(&pool->meta[idx], &w, freed, MP_RELAXED, MP_RELAXED));
 
     uint8_t *block = block_at(pool, idx);
