@@ -127,6 +127,9 @@ static modesp_pool_manager_t s_manager = {
     .reserve = RESERVE_POOL,
 };
 
+/* The manager is a singleton: any other pointer (NULL, a stray or stale one) is refused. */
+static inline bool pm_ok(const modesp_pool_manager_t *pm) { return pm == &s_manager; }
+
 static inline void bump(uint32_t *counter) { (void)mp_fetch_add(counter, 1u, MP_RELAXED); }
 
 /*
@@ -306,7 +309,7 @@ static void pressure_update(modesp_pool_manager_t *pm)
 
 uint32_t modesp_pool_manager_process_pressure_events(modesp_pool_manager_t *pm)
 {
-    if (pm == NULL || modesp_port_in_isr()) {
+    if (!pm_ok(pm) || modesp_port_in_isr()) {
         return 0u;
     }
     return deliver_pressure(pm);
@@ -387,7 +390,7 @@ static esp_err_t heap_take(modesp_pool_manager_t *pm, size_t size, int cls, void
 esp_err_t modesp_pool_manager_allocate_ex(modesp_pool_manager_t *pm, size_t size, modesp_alloc_strategy_t strategy,
                                           uint32_t timeout_ms, void **out)
 {
-    if (pm == NULL || out == NULL) {
+    if (!pm_ok(pm) || out == NULL) {
         return ESP_ERR_INVALID_ARG;
     }
     *out = NULL;
@@ -447,7 +450,7 @@ esp_err_t modesp_pool_manager_allocate_ex(modesp_pool_manager_t *pm, size_t size
 void *modesp_pool_manager_allocate(modesp_pool_manager_t *pm, size_t size)
 {
     void *p = NULL;
-    if (pm != NULL) {
+    if (pm_ok(pm)) {
         (void)modesp_pool_manager_allocate_ex(pm, size,
                                               (modesp_alloc_strategy_t)mp_load(&pm->default_strategy, MP_RELAXED),
                                               mp_load(&pm->default_timeout_ms, MP_RELAXED), &p);
@@ -458,7 +461,7 @@ void *modesp_pool_manager_allocate(modesp_pool_manager_t *pm, size_t size)
 void *modesp_pool_manager_allocate_critical(modesp_pool_manager_t *pm, size_t size)
 {
     void *p = NULL;
-    if (pm == NULL || modesp_pool_manager_allocate_ex(pm, size, MODESP_ALLOC_STRICT, 0u, &p) == ESP_OK) {
+    if (!pm_ok(pm) || modesp_pool_manager_allocate_ex(pm, size, MODESP_ALLOC_STRICT, 0u, &p) == ESP_OK) {
         return p;
     }
     const int cls = modesp_pool_manager_class_for_size(size);
@@ -510,7 +513,7 @@ static esp_err_t heap_give_back(modesp_pool_manager_t *pm, void *ptr, size_t siz
 
 static esp_err_t give_back(modesp_pool_manager_t *pm, void *ptr, size_t size, bool sized)
 {
-    if (pm == NULL) {
+    if (!pm_ok(pm)) {
         return ESP_ERR_INVALID_ARG;
     }
     if (ptr == NULL) {
@@ -568,7 +571,7 @@ esp_err_t modesp_pool_manager_deallocate(modesp_pool_manager_t *pm, void *ptr, s
 esp_err_t modesp_pool_manager_set_default_strategy(modesp_pool_manager_t *pm, modesp_alloc_strategy_t strategy,
                                                    uint32_t timeout_ms)
 {
-    if (pm == NULL || (unsigned)strategy > MODESP_ALLOC_WAIT) {
+    if (!pm_ok(pm) || (unsigned)strategy > MODESP_ALLOC_WAIT) {
         return ESP_ERR_INVALID_ARG;
     }
     if (strategy == MODESP_ALLOC_HEAP_FALLBACK && !MODESP_HEAP_FALLBACK_ENABLED) {
@@ -581,23 +584,23 @@ esp_err_t modesp_pool_manager_set_default_strategy(modesp_pool_manager_t *pm, mo
 
 modesp_alloc_strategy_t modesp_pool_manager_get_default_strategy(const modesp_pool_manager_t *pm)
 {
-    return pm == NULL ? MODESP_ALLOC_STRICT
+    return !pm_ok(pm) ? MODESP_ALLOC_STRICT
                       : (modesp_alloc_strategy_t)mp_load(&((modesp_pool_manager_t *)pm)->default_strategy, MP_RELAXED);
 }
 
 const modesp_pool_t *modesp_pool_manager_get_pool(const modesp_pool_manager_t *pm, modesp_size_class_t cls)
 {
-    return (pm == NULL || (unsigned)cls >= MODESP_CLASS_COUNT) ? NULL : pm->classes[cls];
+    return (!pm_ok(pm) || (unsigned)cls >= MODESP_CLASS_COUNT) ? NULL : pm->classes[cls];
 }
 
 const modesp_pool_t *modesp_pool_manager_get_reserve_pool(const modesp_pool_manager_t *pm)
 {
-    return pm == NULL ? NULL : pm->reserve;
+    return !pm_ok(pm) ? NULL : pm->reserve;
 }
 
 uint8_t modesp_pool_manager_get_overall_utilization(const modesp_pool_manager_t *pm)
 {
-    if (pm == NULL) {
+    if (!pm_ok(pm)) {
         return 0u;
     }
     return (uint8_t)utilization_of(pm, mp_load(&((modesp_pool_manager_t *)pm)->bytes_in_use, MP_RELAXED));
@@ -605,7 +608,7 @@ uint8_t modesp_pool_manager_get_overall_utilization(const modesp_pool_manager_t 
 
 modesp_pressure_level_t modesp_pool_manager_get_pressure_level(const modesp_pool_manager_t *pm)
 {
-    if (pm == NULL) {
+    if (!pm_ok(pm)) {
         return MODESP_PRESSURE_NORMAL;
     }
     return (modesp_pressure_level_t)(mp_load(&((modesp_pool_manager_t *)pm)->level_word, MP_ACQUIRE) & LEVEL_MASK);
@@ -614,7 +617,7 @@ modesp_pressure_level_t modesp_pool_manager_get_pressure_level(const modesp_pool
 esp_err_t modesp_pool_manager_set_pressure_thresholds(modesp_pool_manager_t *pm, uint8_t warning, uint8_t critical,
                                                       uint8_t release)
 {
-    if (pm == NULL || release == 0u || release > warning || warning > critical || critical > 100u) {
+    if (!pm_ok(pm) || release == 0u || release > warning || warning > critical || critical > 100u) {
         return ESP_ERR_INVALID_ARG;
     }
     set_thresholds(pm, warning, critical, release);
@@ -624,7 +627,7 @@ esp_err_t modesp_pool_manager_set_pressure_thresholds(modesp_pool_manager_t *pm,
 
 esp_err_t modesp_pool_manager_register_pressure_callback(modesp_pool_manager_t *pm, modesp_pressure_cb_t cb, void *ctx)
 {
-    if (pm == NULL || cb == NULL) {
+    if (!pm_ok(pm) || cb == NULL) {
         return ESP_ERR_INVALID_ARG;
     }
     esp_err_t err = MODESP_ERR_FULL;
@@ -644,7 +647,7 @@ esp_err_t modesp_pool_manager_register_pressure_callback(modesp_pool_manager_t *
 esp_err_t modesp_pool_manager_unregister_pressure_callback(modesp_pool_manager_t *pm, modesp_pressure_cb_t cb,
                                                            const void *ctx)
 {
-    if (pm == NULL || cb == NULL) {
+    if (!pm_ok(pm) || cb == NULL) {
         return ESP_ERR_INVALID_ARG;
     }
     esp_err_t err = ESP_ERR_NOT_FOUND;
@@ -665,7 +668,7 @@ esp_err_t modesp_pool_manager_unregister_pressure_callback(modesp_pool_manager_t
 
 esp_err_t modesp_pool_manager_get_stats(const modesp_pool_manager_t *pm_c, modesp_pool_manager_stats_t *st)
 {
-    if (pm_c == NULL || st == NULL) {
+    if (!pm_ok(pm_c) || st == NULL) {
         return ESP_ERR_INVALID_ARG;
     }
     modesp_pool_manager_t *pm = (modesp_pool_manager_t *)pm_c; /* atomics need non-const; nothing is written */
@@ -704,7 +707,7 @@ esp_err_t modesp_pool_manager_get_stats(const modesp_pool_manager_t *pm_c, modes
 
 esp_err_t modesp_pool_manager_reset_stats(modesp_pool_manager_t *pm)
 {
-    if (pm == NULL) {
+    if (!pm_ok(pm)) {
         return ESP_ERR_INVALID_ARG;
     }
     for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
@@ -739,7 +742,7 @@ esp_err_t modesp_pool_manager_check_integrity(const modesp_pool_manager_t *pm, i
     int dummy = -1;
     int *bad = bad_class != NULL ? bad_class : &dummy;
     *bad = -1;
-    if (pm == NULL) {
+    if (!pm_ok(pm)) {
         return ESP_ERR_INVALID_ARG;
     }
     uint32_t bytes = 0;

@@ -140,6 +140,11 @@ static void test_bad_inputs(void **state)
     assert_null(modesp_pool_manager_allocate(pm, 0));
     assert_null(modesp_pool_manager_allocate(pm, SIZE_MAX));
     assert_int_equal(modesp_pool_manager_allocate_ex(NULL, 8, MODESP_ALLOC_STRICT, 0, &out), ESP_ERR_INVALID_ARG);
+    modesp_pool_manager_t *stray = (modesp_pool_manager_t *)&on_stack; /* not the manager */
+    assert_int_equal(modesp_pool_manager_allocate_ex(stray, 8, MODESP_ALLOC_STRICT, 0, &out), ESP_ERR_INVALID_ARG);
+    assert_int_equal(modesp_pool_manager_free(stray, &on_stack), ESP_ERR_INVALID_ARG);
+    modesp_pool_manager_stats_t unused;
+    assert_int_equal(modesp_pool_manager_get_stats(stray, &unused), ESP_ERR_INVALID_ARG);
     assert_int_equal(modesp_pool_manager_allocate_ex(pm, 8, MODESP_ALLOC_STRICT, 0, NULL), ESP_ERR_INVALID_ARG);
     assert_int_equal(modesp_pool_manager_allocate_ex(pm, 8, (modesp_alloc_strategy_t)42, 0, &out), ESP_ERR_INVALID_ARG);
 
