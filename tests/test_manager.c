@@ -568,6 +568,18 @@ static void test_pooled_objects(void **state)
         assert_int_equal(total_in_use(), 2);
     }
     assert_int_equal(total_in_use(), 1);
+    /* a move whose old destination cannot be freed changes nothing */
+    {
+        int not_pooled = 0;
+        big_block_t *bad_slot = (big_block_t *)(void *)&not_pooled;
+        MODESP_POOLED(big_block_t, c);
+        assert_non_null(c);
+        big_block_t *const c_before = c;
+        assert_int_equal(modesp_pooled_move(bad_slot, c), MODESP_ERR_FOREIGN_PTR);
+        assert_ptr_equal(bad_slot, (void *)&not_pooled);
+        assert_ptr_equal(c, c_before); /* still ours: freed at scope exit */
+    }
+    assert_int_equal(total_in_use(), 1);
     assert_int_equal(modesp_pooled_free(&buf), ESP_OK);
     assert_null(buf);
     assert_int_equal(modesp_pooled_free(&buf), ESP_OK); /* NULL: nothing to do */
