@@ -84,6 +84,8 @@ typedef struct {
 struct modesp_pool_manager {
     modesp_pool_t *classes[MODESP_CLASS_COUNT];
     modesp_pool_t *reserve;
+    uintptr_t lo[MODESP_CLASS_COUNT + 1]; /* block storage [lo, hi) of each class and the reserve */
+    uintptr_t hi[MODESP_CLASS_COUNT + 1];
     uint32_t init_state; /* 0 none, 1 running, 2 done */
     uint32_t default_strategy;
     uint32_t default_timeout_ms;
@@ -177,6 +179,13 @@ modesp_pool_manager_t *modesp_get_pool_manager(void)
             modesp_port_waitq_init(&pm->waitq[c]);
         }
         pm->total_bytes = total;
+        for (int c = 0; c <= MODESP_CLASS_COUNT; c++) {
+            const modesp_pool_t *pool = (c < MODESP_CLASS_COUNT) ? pm->classes[c] : pm->reserve;
+            if (pool != NULL) {
+                pm->lo[c] = (uintptr_t)pool->storage;
+                pm->hi[c] = pm->lo[c] + (uintptr_t)pool->stride * pool->capacity;
+            }
+        }
         set_thresholds(pm, CONFIG_MEMORY_POOL_WARNING_THRESHOLD, CONFIG_MEMORY_POOL_CRITICAL_THRESHOLD,
                        CONFIG_MEMORY_POOL_RELEASE_THRESHOLD);
 #if defined(CONFIG_MEMORY_POOL_DEFAULT_STRATEGY_SPILL)
@@ -285,7 +294,7 @@ static bool pressure_pending(modesp_pool_manager_t *pm)
     return (mp_load(&pm->level_word, MP_RELAXED) >> SEQ_SHIFT) != mp_load(&pm->delivered_seq, MP_RELAXED);
 }
 
-/* Re-evaluate the level after a byte-count change; bounded to a few rounds. */
+/* Re-evaluate the level from fresh loads; bounded to a few rounds. */
 static void pressure_update(modesp_pool_manager_t *pm)
 {
     for (int round = 0; round < 4; round++) {
@@ -307,6 +316,29 @@ static void pressure_update(modesp_pool_manager_t *pm)
     }
 }
 
+/*
+ * After every allocation and free: `bytes` is the value this context's own
+ * SEQ_CST read-modify-write of bytes_in_use produced. Most calls end after
+ * one SEQ_CST load of the level and a few compares; only a level change (or
+ * pending delivery) takes the slow path. Why the level cannot stay stale: the
+ * context whose RMW is last in the single order S of SEQ_CST operations
+ * holds the final byte count. Its level load either sees every level CAS
+ * made before it (and corrects a stale level through the slow path), or a
+ * CAS comes after that load in S, and then the CASing context's fresh
+ * SEQ_CST load of bytes_in_use in pressure_update comes after the last RMW
+ * and sees the final count.
+ */
+static inline void pressure_after(modesp_pool_manager_t *pm, uint32_t bytes)
+{
+    const uint32_t lw = mp_load(&pm->level_word, MP_SEQ_CST);
+    const uint32_t level = lw & LEVEL_MASK;
+    if (target_level(pm, level, bytes) != level) {
+        pressure_update(pm);
+    } else if ((lw >> SEQ_SHIFT) != mp_load(&pm->delivered_seq, MP_RELAXED) && !modesp_port_in_isr()) {
+        (void)deliver_pressure(pm);
+    }
+}
+
 uint32_t modesp_pool_manager_process_pressure_events(modesp_pool_manager_t *pm)
 {
     if (!pm_ok(pm) || modesp_port_in_isr()) {
@@ -321,8 +353,7 @@ static void *take_class(modesp_pool_manager_t *pm, int cls, int requested)
 {
     void *p = modesp_pool_allocate_tagged(pm->classes[cls], (uint8_t)(requested + 1));
     if (p != NULL) {
-        (void)mp_fetch_add(&pm->bytes_in_use, k_class_size[cls], MP_SEQ_CST);
-        pressure_update(pm);
+        pressure_after(pm, mp_fetch_add(&pm->bytes_in_use, k_class_size[cls], MP_SEQ_CST) + k_class_size[cls]);
     }
     return p;
 }
@@ -477,12 +508,13 @@ void *modesp_pool_manager_allocate_critical(modesp_pool_manager_t *pm, size_t si
 /* Which pool holds ptr: class index, MODESP_CLASS_COUNT for the reserve, -1 for none. */
 static int owner_of(const modesp_pool_manager_t *pm, const void *ptr)
 {
-    for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
-        if (modesp_pool_contains(pm->classes[c], ptr)) {
+    const uintptr_t a = (uintptr_t)ptr;
+    for (int c = 0; c <= MODESP_CLASS_COUNT; c++) { /* an empty range (no reserve) never matches */
+        if (a - pm->lo[c] < pm->hi[c] - pm->lo[c]) {
             return c;
         }
     }
-    return (pm->reserve != NULL && modesp_pool_contains(pm->reserve, ptr)) ? MODESP_CLASS_COUNT : -1;
+    return -1;
 }
 
 static esp_err_t heap_give_back(modesp_pool_manager_t *pm, void *ptr, size_t size, bool sized)
@@ -550,12 +582,12 @@ static esp_err_t give_back(modesp_pool_manager_t *pm, void *ptr, size_t size, bo
     if (err != ESP_OK || owner == MODESP_CLASS_COUNT) {
         return err;
     }
-    (void)mp_fetch_sub(&pm->bytes_in_use, k_class_size[owner], MP_SEQ_CST);
+    const uint32_t bytes = mp_fetch_sub(&pm->bytes_in_use, k_class_size[owner], MP_SEQ_CST) - k_class_size[owner];
     /* The push in modesp_pool_deallocate was SEQ_CST: see the WAIT pairing there. */
     if (mp_load(&pm->waiters[owner], MP_SEQ_CST) != 0u) {
         modesp_port_waitq_signal(&pm->waitq[owner]);
     }
-    pressure_update(pm);
+    pressure_after(pm, bytes);
     return ESP_OK;
 }
 
