@@ -1,7 +1,7 @@
 # Benchmarks (issue 9). Included by the top-level Makefile.
 #   make bench        timed workloads A-F, table on stdout, build/bench/results.json
 #   make bench-instr  A and B under callgrind: instructions per operation
-#   make bench-frag   fragmentation: host class-failure table (+ Cortex-M4 QEMU runs when available)
+#   make bench-frag   fragmentation: host class-failure table, then runs 1 and 2 on the Cortex-M4 QEMU image
 # A separate Release (-O2, no sanitizers; -g only names functions in callgrind) build in build/bench, with the class
 # counts of bench/sdkconfig.bench; it never touches the test build.
 
@@ -36,4 +36,7 @@ bench-instr: bench-build
 bench-frag-host: bench-build
 	$(BENCH_BIN)/frag_host | tee $(BENCH_DIR)/frag_host.txt
 
+# Cortex-M4 QEMU runs 1 and 2 (bench/frag/run_frag.sh): series printed, PNG plots in build/bench/frag.
 bench-frag: bench-frag-host
+	mkdir -p $(BENCH_DIR)/frag
+	sh bench/frag/run_frag.sh $(BENCH_DIR)/frag | tee $(BENCH_DIR)/frag/report.txt
