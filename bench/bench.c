@@ -717,11 +717,24 @@ static void instr_mode(uint64_t n)
 
 /* -------------------------------------------------------------------- main */
 
+/* --alloc pool,null,...: run only these rows (experiments); the rest count as unavailable. */
+static void select_allocs(const char *list)
+{
+    for (size_t i = 0; i < bench_alloc_count; i++) {
+        const char *hit = strstr(list, bench_allocs[i].name);
+        const size_t len = strlen(bench_allocs[i].name);
+        const bool named = hit != NULL && (hit == list || hit[-1] == ',') && (hit[len] == ',' || hit[len] == '\0');
+        if (!named) {
+            bench_allocs[i].available = false;
+        }
+    }
+}
+
 static void usage(void)
 {
-    fputs(
-        "usage: bench [--scale X] [--runs N] [--only ABCDEF] [--json FILE] [--budget F] | bench --instr [--scale X]\n",
-        stderr);
+    fputs("usage: bench [--scale X] [--runs N] [--only ABCDEF] [--json FILE] [--budget F] [--alloc a,b] | bench "
+          "--instr [--scale X]\n",
+          stderr);
     exit(2);
 }
 
@@ -732,6 +745,7 @@ int main(int argc, char **argv)
     const char *only = "ABCDEF";
     const char *json = "results_time.json";
     bool instr = false;
+    const char *alloc_list = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--scale") == 0 && i + 1 < argc) {
             scale = atof(argv[++i]);
@@ -741,6 +755,8 @@ int main(int argc, char **argv)
             only = argv[++i];
         } else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
             json = argv[++i];
+        } else if (strcmp(argv[i], "--alloc") == 0 && i + 1 < argc) {
+            alloc_list = argv[++i];
         } else if (strcmp(argv[i], "--budget") == 0 && i + 1 < argc) {
             g_budget_scale = atof(argv[++i]);
         } else if (strcmp(argv[i], "--instr") == 0) {
@@ -754,6 +770,9 @@ int main(int argc, char **argv)
     }
     if (!bench_alloc_init()) {
         return 1;
+    }
+    if (alloc_list != NULL) {
+        select_allocs(alloc_list);
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
 
