@@ -25,9 +25,10 @@ bench: bench-build
 		$(BENCH_DIR)/results_instr.json
 
 # Callgrind counts instructions exactly, so 10^5 iterations per loop are plenty.
+# Uncompressed names keep each dump readable alone by callgrind_annotate.
 bench-instr: bench-build
 	rm -rf $(BENCH_DIR)/callgrind && mkdir -p $(BENCH_DIR)/callgrind
-	valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file=$(BENCH_DIR)/callgrind/cg.out \
+	valgrind --tool=callgrind --collect-atstart=no --compress-strings=no --compress-pos=no --callgrind-out-file=$(BENCH_DIR)/callgrind/cg.out \
 		$(BENCH_BIN)/bench --instr 2>$(BENCH_DIR)/callgrind/valgrind.log
 	$(BENCH_PYTHON) bench/instr_report.py $(BENCH_DIR)/callgrind $(BENCH_DIR)/results_instr.json
 	$(BENCH_PYTHON) bench/merge_results.py $(BENCH_DIR)/results.json $(BENCH_DIR)/results_time.json \
