@@ -482,8 +482,8 @@ static void run_e(const bench_alloc_t *a, size_t samples, bool varied, tail_t *a
     *free_tail = tail_of(g_lat_free, samples);
 }
 
-/* Cost of one empty ticks() window, the floor under every E figure. */
-static void timer_cost(double *median_ns, double *min_ns)
+/* Cost of one empty ticks() window, the floor under every E figure, and the timer's step. */
+static void timer_cost(double *median_ns, double *min_ns, double *step_ns)
 {
     enum { N = 100000 };
     static uint32_t t[N];
@@ -495,6 +495,14 @@ static void timer_cost(double *median_ns, double *min_ns)
     qsort(t, N, sizeof t[0], cmp_u32);
     *median_ns = t[N / 2] * g_ns_per_tick;
     *min_ns = t[0] * g_ns_per_tick;
+    /* The smallest difference between two distinct readings: how finely E can resolve anything. */
+    uint32_t step = UINT32_MAX;
+    for (int i = 1; i < N; i++) {
+        if (t[i] != t[i - 1] && t[i] - t[i - 1] < step) {
+            step = t[i] - t[i - 1];
+        }
+    }
+    *step_ns = step == UINT32_MAX ? 0.0 : step * g_ns_per_tick;
 }
 
 /* ------------------------------------------------------------------ output */
@@ -564,7 +572,7 @@ typedef double (*run_fn_t)(const bench_alloc_t *a, uint64_t n);
 
 /*
  * Threaded workloads on a loaded 2-CPU machine can take minutes at the issue's
- * 10^7 operations, and `make bench` must finish in 5. A probe at 1/100 of n
+ * 10^7 operations, and `make bench` must finish in 5. A probe at 1/20 of n
  * estimates the full cost; if it exceeds the workload's budget, n is scaled
  * down for every allocator alike and the table header says so.
  */
@@ -573,7 +581,8 @@ static uint64_t fit_budget(const char *name, run_fn_t fn, uint64_t n, int runs, 
     if (budget_s <= 0.0) {
         return n;
     }
-    const uint64_t probe = n / 100u > 1000u ? n / 100u : 1000u;
+    /* Long enough to reach steady state: shorter probes overestimated D by 3x. */
+    const uint64_t probe = n / 20u > 1000u ? n / 20u : 1000u;
     double ns_per_op = 0.0;
     for (size_t i = 0; i < bench_alloc_count; i++) {
         const bench_alloc_t *a = &bench_allocs[i];
@@ -809,7 +818,7 @@ int main(int argc, char **argv)
                        60.0);
     }
     if (strchr(only, 'D') != NULL) {
-        timed_workload("D", "producer allocates, SPSC ring, consumer frees, ns per block", run_d, n, runs, true, 90.0);
+        timed_workload("D", "producer allocates, SPSC ring, consumer frees, ns per block", run_d, n, runs, true, 110.0);
     }
     if (strchr(only, 'E') != NULL) {
         g_lat_alloc = malloc(e_samples * sizeof *g_lat_alloc);
@@ -817,10 +826,11 @@ int main(int argc, char **argv)
         if (g_lat_alloc == NULL || g_lat_free == NULL) {
             return 1;
         }
-        double tmed, tmin;
-        timer_cost(&tmed, &tmin);
-        printf("\nE timer: %s, one empty window costs %.1f ns (median), %.1f ns (min); included in every E figure\n",
-               HAVE_TSC ? "lfence+rdtsc+lfence" : "clock_gettime", tmed, tmin);
+        double tmed, tmin, tstep;
+        timer_cost(&tmed, &tmin, &tstep);
+        printf("\nE timer: %s, one empty window costs %.1f ns (median), %.1f ns (min); included in every E figure. "
+               "Readings come in steps of %.1f ns here, so E figures are multiples of that step.\n",
+               HAVE_TSC ? "lfence+rdtsc+lfence" : "clock_gettime", tmed, tmin, tstep);
         latency_workload(false, e_samples, runs);
         latency_workload(true, e_samples, runs);
         free(g_lat_alloc);

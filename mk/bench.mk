@@ -35,9 +35,10 @@ bench-instr: bench-build
 		$(BENCH_DIR)/results_instr.json
 
 bench-frag-host: bench-build
-	$(BENCH_BIN)/frag_host | tee $(BENCH_DIR)/frag_host.txt
+	$(BENCH_BIN)/frag_host > $(BENCH_DIR)/frag_host.txt; rc=$$?; cat $(BENCH_DIR)/frag_host.txt; exit $$rc
 
 # Cortex-M4 QEMU runs 1 and 2 (bench/frag/run_frag.sh): series printed, PNG plots in build/bench/frag.
 bench-frag: bench-frag-host
 	mkdir -p $(BENCH_DIR)/frag
-	sh bench/frag/run_frag.sh $(BENCH_DIR)/frag | tee $(BENCH_DIR)/frag/report.txt
+	sh bench/frag/run_frag.sh $(BENCH_DIR)/frag > $(BENCH_DIR)/frag/report.txt 2>&1; rc=$$?; \
+		cat $(BENCH_DIR)/frag/report.txt; exit $$rc

@@ -11,10 +11,12 @@
  *   CP <run> <step> <largest free block> <free bytes> <small failures> <large failures> <large requests>
  * The largest free block is the largest request malloc grants at that moment,
  * found by a binary search of malloc()+free() probes: it asks the allocator
- * itself instead of reading its internals, and includes the not yet sbrk()ed
- * rest of the heap.
+ * itself instead of reading its internals. The probes (and mallinfo()) make
+ * newlib consolidate its fast bins, as any large request does; both runs are
+ * observed the same way.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -43,26 +45,49 @@ _Static_assert(POOL_RAM < FRAG_HEAP_BYTES, "the pools alone exceed the total RAM
 
 /* ------------------------------------------------------------------ heap */
 
-static _Alignas(8) uint8_t s_heap[FRAG_HEAP_BYTES];
-static size_t s_brk;
+/*
+ * The heap is HEAP_LIMIT bytes (rounded down to 8) that END on a 4 KiB page
+ * boundary. newlib's malloc rounds every later sbrk() to whole pages and
+ * first pads the break to a page boundary, so a heap with a ragged end, or
+ * one claimed bit by bit, would lose up to a page of it. main() therefore
+ * hands the whole heap to malloc at start with one exact request (prime_heap)
+ * that needs no padding; after that malloc never calls sbrk() again and every
+ * byte of the heap is malloc's to manage. The area in front of the heap that
+ * only serves this alignment is not used by anything.
+ */
+#define PAGE       4096u
+#define HEAP_BYTES ((size_t)(HEAP_LIMIT) & ~(size_t)7u)
+#define AREA_BYTES (((size_t)(HEAP_LIMIT) + PAGE - 1u) / PAGE * PAGE)
 
-/* newlib's malloc grows its arena through this; it ends at HEAP_LIMIT. */
+static _Alignas(PAGE) uint8_t s_area[AREA_BYTES];
+static uint8_t *const s_heap_end = s_area + AREA_BYTES;
+static uint8_t *s_brk = s_area + AREA_BYTES - HEAP_BYTES;
+
+/* newlib's malloc grows its arena through this; it ends at s_heap_end. */
 void *_sbrk(ptrdiff_t incr);
 void *_sbrk(ptrdiff_t incr)
 {
-    if (incr < 0 ? (size_t)(-incr) > s_brk : (size_t)incr > HEAP_LIMIT - s_brk) {
+    if (incr > s_heap_end - s_brk || incr < s_area - s_brk) {
         errno = ENOMEM;
         return (void *)-1;
     }
-    void *old = &s_heap[s_brk];
-    s_brk = (size_t)((ptrdiff_t)s_brk + incr);
+    void *old = s_brk;
+    s_brk += incr;
     return old;
+}
+
+/* One malloc of the whole heap less its chunk overhead (4-byte header, 16-byte minimum top chunk), then free. */
+static bool prime_heap(void)
+{
+    void *p = malloc(HEAP_BYTES - 24u);
+    free(p);
+    return p != NULL && s_brk == s_heap_end;
 }
 
 static uint32_t largest_free_block(void)
 {
     uint32_t lo = 0;
-    uint32_t hi = HEAP_LIMIT + 1u;
+    uint32_t hi = HEAP_BYTES + 1u;
     while (hi - lo > 8u) {
         const uint32_t mid = lo + (hi - lo) / 2u;
         void *p = malloc(mid);
@@ -79,16 +104,16 @@ static uint32_t largest_free_block(void)
 static uint32_t free_bytes(void)
 {
     const struct mallinfo mi = mallinfo();
-    return (uint32_t)mi.fordblks + (uint32_t)(HEAP_LIMIT - s_brk);
+    return (uint32_t)mi.fordblks + (uint32_t)(s_heap_end - s_brk);
 }
 
 /* -------------------------------------------------------------- objects */
 
 static uint32_t s_bad_frees;
 
+#if FRAG_RUN != 2
 static void *heap_alloc(size_t size) { return malloc(size); }
 
-#if FRAG_RUN != 2
 static void heap_free_sized(void *p, size_t size)
 {
     (void)size;
@@ -97,6 +122,27 @@ static void heap_free_sized(void *p, size_t size)
 #endif
 
 static void heap_free(void *p) { free(p); }
+
+/*
+ * Large buffers: a failure is "fragmentation" when the heap's free bytes
+ * (malloc's free chunks plus the not yet sbrk()ed rest) would have held the
+ * request with its 8-byte chunk header, "shortage" otherwise.
+ */
+static uint32_t s_large_frag_failures;
+static uint32_t s_large_short_failures;
+
+static void *large_alloc(size_t size)
+{
+    void *p = malloc(size);
+    if (p == NULL) {
+        if (free_bytes() >= size + 8u) {
+            s_large_frag_failures++;
+        } else {
+            s_large_short_failures++;
+        }
+    }
+    return p;
+}
 
 #if FRAG_RUN == 2
 static modesp_pool_manager_t *s_pm;
@@ -133,9 +179,9 @@ int main(void)
 {
 #if FRAG_RUN == 2
     s_pm = modesp_get_pool_manager();
-    const frag_ops_t ops = {pool_alloc, pool_free, heap_alloc, heap_free, checkpoint};
+    const frag_ops_t ops = {pool_alloc, pool_free, large_alloc, heap_free, checkpoint};
 #else
-    const frag_ops_t ops = {heap_alloc, heap_free_sized, heap_alloc, heap_free, checkpoint};
+    const frag_ops_t ops = {heap_alloc, heap_free_sized, large_alloc, heap_free, checkpoint};
 #endif
     out_str("RUN ");
     out_u(FRAG_RUN);
@@ -144,7 +190,16 @@ int main(void)
     out_str(" pool_ram ");
     out_u(POOL_RAM);
     out_str(" heap ");
-    out_u(HEAP_LIMIT);
+    out_u(HEAP_BYTES);
+    out_str("\n");
+    if (!prime_heap()) {
+        out_str("could not hand the whole heap to malloc\n");
+        return 4;
+    }
+    out_str("PRIMED largest_free ");
+    out_u(largest_free_block());
+    out_str(" free ");
+    out_u(free_bytes());
     out_str("\n");
     frag_counts_t c;
     frag_run(&ops, &c);
@@ -158,6 +213,10 @@ int main(void)
     out_u(c.large_requests);
     out_str(" large_failures ");
     out_u(c.large_failures);
+    out_str(" large_fail_fragmentation ");
+    out_u(s_large_frag_failures);
+    out_str(" large_fail_shortage ");
+    out_u(s_large_short_failures);
     out_str(" bad_frees ");
     out_u(s_bad_frees);
     out_str(" peak_live_bytes ");

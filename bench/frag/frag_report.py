@@ -84,6 +84,11 @@ def main():
             print(f"  {name:<28} {e['large_failures']:>6} / {e['large_requests']:<6}"
                   f" {e['small_failures']:>7} / {e['small_requests']:<7}"
                   f" {largest[0]:>17} {largest[len(largest) // 2]:>8} {r['cp'][-1][1]:>8}")
+        for name, r in (("run 1", r1), ("run 2", r2)):
+            e = r["end"]
+            if "large_fail_fragmentation" in e:
+                print(f"    {name} large failures: {e['large_fail_fragmentation']} with enough free bytes in total "
+                      f"(fragmentation), {e['large_fail_shortage']} without (shortage)")
         for c in r2["classes"]:
             print(f"    run 2 class {c}")
         data = os.path.join(d, "series.dat")
