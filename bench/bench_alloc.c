@@ -272,6 +272,9 @@ bool bench_alloc_init(void)
         /* POSIX guarantees dlsym results convert to function pointers; memcpy avoids -Wpedantic noise. */
         memcpy(&s_mi_malloc, &a, sizeof a);
         memcpy(&s_mi_free, &f, sizeof f);
+        static char mi_detail[80];
+        snprintf(mi_detail, sizeof mi_detail, "mi_malloc/mi_free from %s (dlopen)", lib);
+        find("mimalloc")->detail = mi_detail;
         find("mimalloc")->available = true;
     } else {
         fprintf(stderr, "bench: mimalloc not found (libmimalloc-dev): its rows are skipped\n");
@@ -279,6 +282,9 @@ bool bench_alloc_init(void)
     if (load_pair(tc_libs, "tc_malloc", "tc_free", &a, &f, &lib)) {
         memcpy(&s_tc_malloc, &a, sizeof a);
         memcpy(&s_tc_free, &f, sizeof f);
+        static char tc_detail[80];
+        snprintf(tc_detail, sizeof tc_detail, "tc_malloc/tc_free from %s (dlopen)", lib);
+        find("tcmalloc")->detail = tc_detail;
         find("tcmalloc")->available = true;
     } else {
         fprintf(stderr, "bench: tcmalloc not found (libgoogle-perftools-dev): its rows are skipped\n");
