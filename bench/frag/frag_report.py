@@ -47,6 +47,8 @@ set yrange [0:*]
 plot '{data}' using ($1/1000):2 with steps lw 2 title 'run 1: all on heap', \\
      '{data}' using ($1/1000):3 with steps lw 2 title 'run 2: small via manager'
 set ylabel 'failed allocations (cumulative)'
+# At least 0..1, so a run without any failure still gets a valid axis.
+set yrange [0:1<*]
 plot '{data}' using ($1/1000):4 with steps lw 2 title 'run 1 large', \\
      '{data}' using ($1/1000):5 with steps lw 2 title 'run 2 large', \\
      '{data}' using ($1/1000):6 with steps lw 2 dt 2 title 'run 1 small', \\
