@@ -33,7 +33,7 @@ def parse(path):
     return run
 
 
-def plot(out_png, data, title):
+def plot(out_png, data, title, fail_max):
     # $1 is gnuplot's column 1, not a Python field: the f-string leaves it alone.
     script = f"""
 set terminal pngcairo size 1000,700 noenhanced
@@ -47,8 +47,8 @@ set yrange [0:*]
 plot '{data}' using ($1/1000):2 with steps lw 2 title 'run 1: all on heap', \\
      '{data}' using ($1/1000):3 with steps lw 2 title 'run 2: small via manager'
 set ylabel 'failed allocations (cumulative)'
-# At least 0..1, so a run without any failure still gets a valid axis.
-set yrange [0:1<*]
+# Explicit range: with no failure at all the axis would otherwise be empty.
+set yrange [0:{max(1, fail_max) * 1.1:.1f}]
 plot '{data}' using ($1/1000):4 with steps lw 2 title 'run 1 large', \\
      '{data}' using ($1/1000):5 with steps lw 2 title 'run 2 large', \\
      '{data}' using ($1/1000):6 with steps lw 2 dt 2 title 'run 1 small', \\
@@ -107,7 +107,8 @@ def main():
         png = os.path.join(out, f"frag_f{factor}.png")
         title = (f"N = {r1['header']['total_ram']} B ({factor}% of peak live bytes); "
                  f"run 2: pools {r2['header']['pool_ram']} B + heap {r2['header']['heap']} B")
-        if plot(png, data, title):
+        fail_max = max(max(c[3], c[4]) for c in r1["cp"] + r2["cp"])
+        if plot(png, data, title, fail_max):
             print(f"  plot: {png}")
             if i == 0:
                 shutil.copyfile(png, os.path.join(out, "frag.png"))
