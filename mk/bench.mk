@@ -1,0 +1,44 @@
+# Benchmarks (issue 9). Included by the top-level Makefile.
+#   make bench        timed workloads A-F, table on stdout, build/bench/results.json
+#   make bench-instr  A and B under callgrind: instructions per operation
+#   make bench-frag   fragmentation: host class-failure table, then runs 1 and 2 on the Cortex-M4 QEMU image
+# A separate Release (-O2, no sanitizers; -g only names functions in callgrind) build in build/bench, with the class
+# counts of bench/sdkconfig.bench; it never touches the test build.
+
+BENCH_DIR     := build/bench
+BENCH_BIN     := $(BENCH_DIR)/bin
+BENCH_PYTHON  ?= python3
+BENCH_ARGS    ?=
+BENCH_CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=Release "-DCMAKE_C_FLAGS_RELEASE=-O2 -g -DNDEBUG" \
+                     -DMODESP_BUILD_TESTS=OFF -DMODESP_BUILD_BENCH=ON -DMODESP_SANITIZE= \
+                     -DMODESP_SDKCONFIG=$(CURDIR)/bench/sdkconfig.bench
+
+.PHONY: bench bench-instr bench-build bench-frag bench-frag-host
+
+bench-build:
+	cmake -S . -B $(BENCH_DIR) $(BENCH_CMAKE_FLAGS) >/dev/null
+	cmake --build $(BENCH_DIR) -j2
+
+bench: bench-build
+	$(BENCH_BIN)/bench --json $(BENCH_DIR)/results_time.json $(BENCH_ARGS)
+	$(BENCH_PYTHON) bench/merge_results.py $(BENCH_DIR)/results.json $(BENCH_DIR)/results_time.json \
+		$(BENCH_DIR)/results_instr.json
+
+# Callgrind counts instructions exactly, so 10^5 iterations per loop are plenty.
+# Uncompressed names keep each dump readable alone by callgrind_annotate.
+bench-instr: bench-build
+	rm -rf $(BENCH_DIR)/callgrind && mkdir -p $(BENCH_DIR)/callgrind
+	valgrind --tool=callgrind --collect-atstart=no --compress-strings=no --compress-pos=no --callgrind-out-file=$(BENCH_DIR)/callgrind/cg.out \
+		$(BENCH_BIN)/bench --instr 2>$(BENCH_DIR)/callgrind/valgrind.log
+	$(BENCH_PYTHON) bench/instr_report.py $(BENCH_DIR)/callgrind $(BENCH_DIR)/results_instr.json
+	$(BENCH_PYTHON) bench/merge_results.py $(BENCH_DIR)/results.json $(BENCH_DIR)/results_time.json \
+		$(BENCH_DIR)/results_instr.json
+
+bench-frag-host: bench-build
+	$(BENCH_BIN)/frag_host > $(BENCH_DIR)/frag_host.txt; rc=$$?; cat $(BENCH_DIR)/frag_host.txt; exit $$rc
+
+# Cortex-M4 QEMU runs 1 and 2 (bench/frag/run_frag.sh): series printed, PNG plots in build/bench/frag.
+bench-frag: bench-frag-host
+	mkdir -p $(BENCH_DIR)/frag
+	sh bench/frag/run_frag.sh $(BENCH_DIR)/frag > $(BENCH_DIR)/frag/report.txt 2>&1; rc=$$?; \
+		cat $(BENCH_DIR)/frag/report.txt; exit $$rc
