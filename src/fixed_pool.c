@@ -35,6 +35,80 @@
  *   P5  store(meta[i], ALLOCATED | generation + 1 | tag, RELAXED): the block
  *       is ours (I4a); no other context writes this word while we own it.
  *
+ * allocate = pop with LL/SC (MODESP_POOL_LLSC, src/mp_llsc.h). In the
+ * lock-free build on ARMv7-M, ARMv7E-M and ARMv8-M mainline (Cortex-M3/M4/M7/
+ * M33: LDREX/STREX) and on RV32 with the A extension (LR.W/SC.W), P1..P4 are
+ * one load-linked/store-conditional sequence, written as a single asm
+ * statement so that no compiler-generated access falls between LL and SC:
+ *   L1  h = LL(head)                                                    (P1)
+ *   L2  if index(h) >= NIL: no store                                    (P2)
+ *   L3  w = meta[index(h)], a plain load; if w is not FREE or its link is
+ *       out of range: no store                                          (P3)
+ *   L4  SC(head, next(w) | (tag(h) + 1)); success: go to P5; failure:
+ *       go to L1                                                        (P4)
+ * Without a store the C code applies P2 and P3 exactly as above (a block that
+ * is not FREE at a head that an ACQUIRE re-read finds unchanged is counted in
+ * `corruptions`, and the pop reports empty without spinning). L4 adds 1 to the
+ * tag as P4 does, so the invariants, the counters and the integrity check are
+ * the same in every build. -DMODESP_POOL_NO_LLSC selects the CAS pop instead.
+ *
+ * Why a successful L4 needs no tag: it succeeds only if head was not written
+ * between L1 and L4. Then A = index(h) was at the top of the list during the
+ * whole sequence, so it was FREE and, by I4, its metadata word did not change:
+ * the w read at L3 is A's current link and L4 installs A's true successor.
+ * The ABA interleaving below (A popped, B popped, A pushed back) writes head
+ * three times and so fails L4 whatever the tag says. "Not written" holds for:
+ *  - other cores: a store by another observer to the monitored head clears
+ *    the exclusive monitor (ARM) or invalidates the reservation (RISC-V);
+ *  - an interrupt on the same core. Cortex-M: exception entry and return
+ *    clear the local monitor (ARMv7-M ARM, ExceptionTaken() pseudocode:
+ *    ClearExclusiveLocal(ProcessorID()); QEMU's M-profile model clears it on
+ *    entry and on return), so the STREX of the interrupted pop fails.
+ *    RISC-V: a reservation belongs to the hart, not to the interrupted code,
+ *    and mret need not drop it; every write to head here is itself an SC, an
+ *    SC invalidates the hart's reservation whether or not it stores, and the
+ *    LL/SC pop never returns holding one (its exits without a store execute
+ *    a dummy SC). The trap handler must still drop the reservation before
+ *    mret, as the privileged spec recommends, for code that leaves one
+ *    behind (a CAS loop whose compare failed, nested handlers); GCC's
+ *    lr/bne/sc CAS loops, used for F1, F4 and the counters, have always
+ *    needed that. targets/qemu/riscv/start.S does it; QEMU also drops it on
+ *    every trap and mret.
+ * A spurious failure of L4 only costs another attempt; nothing depends on an
+ * SC succeeding.
+ *
+ * Forward progress of the LL/SC pop. The load at L3 sits between LL and SC.
+ * ARM (ARMv7 ARM A3.4.5, "Load-Exclusive and Store-Exclusive usage
+ * restrictions"): "An implementation might clear an exclusive monitor
+ * between the LDREX and the STREX, without any application-related cause.
+ * Software written for such an implementation must, in any single thread of
+ * execution, avoid having any explicit memory accesses [...] between the
+ * LDREX instruction and the associated STREX instruction." (ARMv7-M has the
+ * same exclusives model; the quoted text is the ARMv7-A/R manual's.) On
+ * Cortex-M the local monitor is cleared by CLREX, STREX and exception entry
+ * or return; whether a plain load in between may clear it too is, as far as
+ * the architecture goes, up to the implementation. RISC-V (unprivileged
+ * spec, Zalrsc, "Eventual Success of Store-Conditional Instructions"): only
+ * constrained LR/SC loops (at most 16 base instructions, no loads or stores
+ * between LR and SC) are guaranteed to succeed eventually; "Implementations
+ * are permitted to unconditionally fail any unconstrained LR/SC sequence",
+ * and portable software must detect repeated failure and fall back to a
+ * sequence that does not rely on one. So once MODESP_POOL_LLSC_TRIES (4) SCs
+ * have failed in one call, every further attempt whose SC fails tries P4 as
+ * the tagged CAS on what that attempt read: h by the LL (a P1 read, with
+ * P1's orders) and w after it (P3). That is the CAS pop above, so progress
+ * is then that of the CAS pop (its CAS fails only when head changed), and
+ * correctness never depended on an SC succeeding. A pop completed by that
+ * CAS has the CAS pop's tag-wrap exposure below; on a single core it takes
+ * more than four interrupts in a row landing inside a window of about
+ * fifteen instructions.
+ * Moving L3 before L1 (read meta, then LL head, compare, SC) would make the
+ * LR/SC loop constrained, but it is then exactly the tagged CAS GCC already
+ * emits for P4 (lr; bne; sc): the SC would prove only that head equals h, not
+ * that it was not written, so it would remove nothing; comparing the index
+ * alone would even lose the tag's protection. Hence the load stays inside and
+ * the bounded retry provides progress.
+ *
  * deallocate = claim + push:
  *   F1  claim: CAS(meta[i], ALLOCATED word -> FREE word, RELAXED). Exactly
  *       one of several racing frees of the same block wins; the others see
@@ -55,6 +129,24 @@
  *    release sequence headed by the push.
  *  - P4's success ACQUIRE makes the block's previous contents and metadata
  *    visible before P5 and before the caller touches the block.
+ *  - The LL/SC pop keeps these orders. Cortex-M: the L3 load has an address
+ *    dependency on the LDREX, which orders it after; every exit of the
+ *    sequence (STREX stored, STREX failed, no STREX) ends with a DMB. That
+ *    is the acquire of L1/L4, and the trailing barrier of a SEQ_CST load in
+ *    the ARMv7 mapping GCC and Clang use (SEQ_CST load = ldr; dmb, where GCC
+ *    also puts a dmb before): no leading DMB is needed because every SEQ_CST
+ *    store or read-modify-write (the waiter's increment, F4) already ends
+ *    with a DMB, so the WAIT pairing below holds. On a single core no
+ *    barrier is needed between the main loop and an interrupt at all (a core
+ *    observes its own accesses in program order and exceptions are precise);
+ *    the DMB is for dual-core parts and other bus masters. RISC-V: `fence
+ *    rw,rw; lr.w.aq` is GCC's SEQ_CST load mapping (fence; lw; fence) with
+ *    the trailing fence as .aq on the LR, so L1 is SEQ_CST for WAIT and
+ *    acquire for the pop; .aq and the address dependency order L3 after L1,
+ *    the new head's data dependency on w orders L3 before the SC, and the SC
+ *    needs no .rl (a pop publishes nothing). The exits without a store end
+ *    with `fence r,rw`, so the P3 re-read of head follows the L3 load (on
+ *    ARM the DMB does that).
  *  - F4 and P1 are SEQ_CST (not only RELEASE/ACQUIRE) for the WAIT strategy
  *    of the manager: a freer pushes (SEQ_CST RMW) then reads the waiter count
  *    (SEQ_CST load); a waiter increments the count (SEQ_CST RMW) then pops,
@@ -62,7 +154,8 @@
  *    operations either the waiter's P1 comes after the push and sees the
  *    block, or the freer's read comes after the increment and it signals: no
  *    lost wake-up, and no fence (which ThreadSanitizer cannot model). A
- *    SEQ_CST load costs what an ACQUIRE load does on x86, ARMv7-M and RV32.
+ *    SEQ_CST load costs what an ACQUIRE load does on x86; GCC adds one
+ *    barrier before it on ARMv7-M (dmb) and RV32 (fence rw,rw).
  *  - Statistics counters are RELAXED: they order nothing.
  *
  * Why each CAS is ABA-safe:
@@ -76,9 +169,10 @@
  *    other blocks on top of A (A cannot be pushed again while it is FREE,
  *    because its claim F1 requires ALLOCATED), so head can only come back to
  *    (A, t) through pops.
- *  - F4 (push). It installs i with link = index(h). If head still equals h
- *    at F4, the link is right unless head went away and came back: that
- *    needs a pop (tag changes), so the same wrap bound applies.
+ *  - F4 (push) has no ABA hazard: it installs i with link = index(h), and
+ *    when the CAS succeeds head equals h, so index(h) is the current top of
+ *    the list whatever happened in between; the tag is neither needed nor
+ *    changed. (Pushes stay CAS loops on every ISA.)
  *  - F1 (claim) compares the whole metadata word including the 8-bit
  *    generation; it only arbitrates between frees of one block and has no
  *    ABA hazard of its own: the winner owns the block.
@@ -99,11 +193,16 @@
  *     the next pop (head unchanged, block not FREE), counts a corruption and
  *     fails the allocation; the integrity check names the block. It never
  *     hands one block to two owners through that path.
- *   - On ISAs with load-linked/store-conditional (ARMv7-M LDREX/STREX,
- *     RISC-V LR/SC) a port may implement P1..P4 as one LL/SC sequence, which
- *     fails on any intervening write to head and removes the hazard
- *     entirely (targets issue). Xtensa's S32C1I is a true CAS and relies on
- *     the tag.
+ *   - Where the LL/SC pop is built (ARMv7-M, ARMv7E-M, ARMv8-M mainline;
+ *     RV32 with A; lock-free build) a pop that completes with its own SC
+ *     does not depend on the tag at all: the SC fails on any intervening
+ *     write to head. Only a pop that fell back to the CAS after
+ *     MODESP_POOL_LLSC_TRIES failed SCs is exposed to the wrap above.
+ *     Everywhere else the pop is the tagged CAS and relies on the tag: x86
+ *     (the host build), Xtensa LX6/LX7 (S32C1I is a true CAS), RV64,
+ *     Cortex-M0/M0+, RV32 without A and LX106 (the critical-section build,
+ *     whose CAS runs inside the port's critical section), and any build
+ *     with -DMODESP_POOL_NO_LLSC.
  *   - Users who need pools above 4096 blocks on a dual-core part with long
  *     preemption should split them: idx_bits <= 12 keeps a >= 20-bit tag.
  *
@@ -116,6 +215,7 @@
 #include <string.h>
 
 #include "mp_atomic.h"
+#include "mp_llsc.h"
 #include "pool_meta.h"
 #include "port.h"
 
@@ -217,7 +317,17 @@ esp_err_t modesp_pool_init(modesp_pool_t *pool, const char *name, void *storage,
     return ESP_OK;
 }
 
-/* Steps P1..P4 of the argument above. Returns NIL (capacity) when empty. */
+#ifdef MODESP_POOL_LLSC_STATS
+const char modesp_pool_pop_variant[] = MODESP_POOL_POP_VARIANT;
+uint32_t modesp_pool_llsc_sc_failures;
+uint32_t modesp_pool_llsc_fallbacks;
+#define LLSC_STAT(counter) count(&(counter))
+#else
+#define LLSC_STAT(counter) ((void)0)
+#endif
+
+#if !MODESP_POOL_LLSC
+/* Steps P1..P4 with the tagged CAS. Returns NIL (capacity) when empty. */
 static uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word)
 {
     const uint32_t mask = idx_mask(p);
@@ -247,6 +357,51 @@ static uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word)
         }
     }
 }
+
+#else
+/* Steps P1..P4 as one LL/SC sequence (mp_llsc.h). Same results, same tag
+ * increment and same P3 rule as the CAS pop above. After MODESP_POOL_LLSC_TRIES
+ * failed store-conditionals, an attempt whose SC failed finishes with the
+ * tagged CAS on what it read: h by the LL (P1) and w after it (P3). */
+static uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word)
+{
+    const uint32_t mask = idx_mask(p);
+    const uint32_t nil = p->capacity;
+    uint32_t failed = 0;
+    for (;;) {
+        uint32_t head = 0;
+        uint32_t w = META_ALLOCATED; /* what an index out of range reads as, as in the CAS pop */
+        if (mp_llsc_pop(&p->head, p->meta, mask, nil, &head, &w) == 0u) {
+            *meta_word = w;
+            return head & mask;
+        }
+        const uint32_t idx = head & mask;
+        if (idx == nil) {
+            return nil;
+        }
+        const uint32_t next = meta_link_decode(idx, w);
+        if ((w & META_STATE_MASK) != META_FREE || next > nil) {
+            /* P3: head moved since the LL, or the list is broken if it has not. */
+            if (mp_load(&p->head, MP_ACQUIRE) == head) {
+                count(&p->corruptions);
+                return nil;
+            }
+            continue;
+        }
+        /* The store-conditional failed: head was written, an interrupt cleared
+         * the monitor, or the implementation failed it (allowed with a load
+         * inside the sequence, see the argument). */
+        LLSC_STAT(modesp_pool_llsc_sc_failures);
+        if (failed != MODESP_POOL_LLSC_TRIES) {
+            failed++;
+        } else if (mp_cas(&p->head, &head, ((head & ~mask) + (mask + 1u)) | next, MP_ACQUIRE, MP_ACQUIRE)) {
+            LLSC_STAT(modesp_pool_llsc_fallbacks);
+            *meta_word = w;
+            return idx;
+        }
+    }
+}
+#endif
 
 /* Steps F3..F4: make a claimed block reachable. `w` is its FREE metadata word. */
 HOT_INLINE void pool_push(modesp_pool_t *p, uint32_t idx, uint32_t w)

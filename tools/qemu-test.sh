@@ -22,8 +22,13 @@ ICOUNT=${QEMU_ICOUNT-shift=3,sleep=off}
 PYTHON=/usr/bin/python3
 [ -x "$PYTHON" ] || PYTHON=python3
 
-# SELFTEST_CFLAGS adds flags, e.g. -DSELFTEST_INJECT_FAILURE to see that a failure is reported.
-CFLAGS="-std=c11 -Os -g -Wall -Wextra -Werror -ffunction-sections -fdata-sections ${SELFTEST_CFLAGS:-}"
+# SELFTEST_CFLAGS adds flags, e.g. -DSELFTEST_INJECT_FAILURE to see that a failure is reported,
+# or -DMODESP_POOL_NO_LLSC to run the CAS pop where LL/SC is the default (then
+# POP_EXPECT_M4 and POP_EXPECT_RV must name the variant expected instead).
+# MODESP_POOL_LLSC_STATS makes fixed_pool.o report its pop variant and LL/SC counters.
+CFLAGS="-std=c11 -Os -g -Wall -Wextra -Werror -ffunction-sections -fdata-sections -DMODESP_POOL_LLSC_STATS ${SELFTEST_CFLAGS:-}"
+POP_EXPECT_M4=${POP_EXPECT_M4:-llsc-ldrex-strex}
+POP_EXPECT_RV=${POP_EXPECT_RV:-llsc-lr-sc}
 LIB_SRCS="src/fixed_pool.c src/pool_manager.c src/pooled.c src/mempool_err.c src/port/baremetal/port_baremetal.c"
 Q=targets/qemu
 
@@ -55,10 +60,12 @@ build() {
 
 FAILED=""
 
-# run NAME QEMU-COMMAND...: run with a time limit; pass = exit 0 and a PASS line
+# run NAME POP QEMU-COMMAND...: run with a time limit; pass = exit 0, a PASS line
+# and the line "pop: POP ..." (the pool pop variant compiled into fixed_pool.o)
 run() {
     name=$1
-    shift
+    pop=$2
+    shift 2
     log="$OUT/$name/qemu.log"
     icount=""
     [ -n "$ICOUNT" ] && icount="-icount $ICOUNT"
@@ -72,6 +79,9 @@ run() {
         FAILED="$FAILED $name"
     elif [ "$status" -ne 0 ] || ! grep -q "RESULT: PASS" "$log"; then
         echo "== $name: FAILED (QEMU exit status $status)"
+        FAILED="$FAILED $name"
+    elif ! grep -q "^pop: $pop " "$log"; then
+        echo "== $name: FAILED (expected the pool pop variant \"$pop\")"
         FAILED="$FAILED $name"
     else
         echo "== $name: passed"
@@ -108,11 +118,11 @@ build cortex-m0plus-microbit microbit "$M0 -DCPU_HZ=16000000u" "$M0 $ARM_LINK -T
 
 SEMIHOST="-nographic -semihosting-config enable=on,target=native"
 # shellcheck disable=SC2086
-run cortex-m4-mps2-an386 qemu-system-arm -M mps2-an386 $SEMIHOST
-run rv32imac-virt qemu-system-riscv32 -M virt -bios none -nographic
+run cortex-m4-mps2-an386 "$POP_EXPECT_M4" qemu-system-arm -M mps2-an386 $SEMIHOST
+run rv32imac-virt "$POP_EXPECT_RV" qemu-system-riscv32 -M virt -bios none -nographic
 # shellcheck disable=SC2086
-run cortex-m0plus-microbit qemu-system-arm -M microbit $SEMIHOST
-run rv32imc-virt qemu-system-riscv32 -M virt -bios none -nographic
+run cortex-m0plus-microbit critical-section qemu-system-arm -M microbit $SEMIHOST
+run rv32imc-virt critical-section qemu-system-riscv32 -M virt -bios none -nographic
 
 if [ -n "$FAILED" ]; then
     echo "qemu-test: FAILED:$FAILED"

@@ -21,6 +21,8 @@
 #include "modesp/memory_pool.h"
 #include "modesp/port_baremetal.h"
 #include "mp_atomic.h" /* private: MODESP_ATOMICS_LOCKFREE, which variant this build runs */
+#include "mp_llsc.h"   /* private: the pop variant fixed_pool.o was built with (MODESP_POOL_LLSC_STATS) */
+#include "pool_meta.h" /* private: a metadata word for the broken-list scenario */
 #include "port.h"      /* private: the port calls the library makes, checked directly */
 
 #ifndef STRESS_INTERRUPTS
@@ -158,6 +160,41 @@ static void wait_ticks(uint32_t n)
 #define T_COUNT 8u
 MODESP_POOL_DEFINE_STATIC(t_pool, T_BLOCK, T_COUNT);
 
+/*
+ * P3 of the pop on a broken list, in whichever pop this build runs (LL/SC or
+ * CAS): head names an allocated block (what a tag wrap could leave), an index
+ * past the end, or a FREE block whose link is out of range. Each allocation
+ * must fail at once with one corruption counted, and hand out nothing.
+ */
+static void scenario_pool_broken_list(void)
+{
+    void *held = modesp_pool_allocate(&t_pool);
+    uint32_t held_idx = T_COUNT;
+    CHECK_ERR(modesp_pool_block_index(&t_pool, held, &held_idx), ESP_OK);
+    CHECK_ERR(modesp_pool_reset_stats(&t_pool), ESP_OK);
+    const uint32_t mask = (1u << t_pool.idx_bits) - 1u;
+    const uint32_t saved = t_pool.head;
+    const uint32_t top = saved & mask;
+    const uint32_t top_meta = t_pool.meta[top];
+    CHECK(top < T_COUNT && mask > T_COUNT);
+
+    t_pool.head = (saved & ~mask) | held_idx;
+    CHECK(modesp_pool_allocate(&t_pool) == NULL);
+    t_pool.head = (saved & ~mask) | mask; /* index > capacity */
+    CHECK(modesp_pool_allocate(&t_pool) == NULL);
+    t_pool.head = saved;
+    t_pool.meta[top] = meta_link_encode(top, T_COUNT + 1u); /* FREE, link past the end marker */
+    CHECK(modesp_pool_allocate(&t_pool) == NULL);
+    t_pool.meta[top] = top_meta;
+
+    modesp_pool_stats_t st;
+    CHECK_ERR(modesp_pool_get_stats(&t_pool, &st), ESP_OK);
+    CHECK(st.corruptions == 3u && st.alloc_failures == 3u && st.total_allocs == 0u && st.in_use == 1u);
+    CHECK_EQ(t_pool.head, saved);
+    CHECK_ERR(modesp_pool_deallocate(&t_pool, held), ESP_OK);
+    CHECK_ERR(modesp_pool_check_integrity(&t_pool, NULL), ESP_OK);
+}
+
 static void scenario_pool(void)
 {
     void *b[T_COUNT];
@@ -191,6 +228,7 @@ static void scenario_pool(void)
     modesp_pool_integrity_t rep;
     CHECK_ERR(modesp_pool_check_integrity(&t_pool, &rep), ESP_OK);
     CHECK(rep.free_blocks == T_COUNT && rep.allocated_blocks == 0u);
+    scenario_pool_broken_list();
 }
 
 /* ------------------------------------------------------- manager scenarios */
@@ -803,6 +841,31 @@ static void scenario_stress(modesp_pool_manager_t *pm)
     CHECK(ms.reserve.in_use == 0u && ms.reserve.invalid_frees == 0u);
 }
 
+/* ------------------------------------------------------------- pop variant */
+
+/*
+ * Which pop fixed_pool.o runs, as compiled into it (not this file's view of
+ * the macros): tools/qemu-test.sh checks the line against the variant each
+ * machine must run, so a build that silently fell back to the CAS pop fails.
+ * With the LL/SC pop, the stress must have made store-conditionals fail: an
+ * interrupt taken between the load-linked and the store-conditional.
+ */
+static void report_pop_variant(void)
+{
+#ifdef MODESP_POOL_LLSC_STATS
+    const uint32_t failures = __atomic_load_n(&modesp_pool_llsc_sc_failures, __ATOMIC_RELAXED);
+    out("pop: ");
+    out(modesp_pool_pop_variant);
+    out_kv("sc_failures", failures);
+    out_kv("cas_fallbacks", __atomic_load_n(&modesp_pool_llsc_fallbacks, __ATOMIC_RELAXED));
+    out("\n");
+    const bool llsc = modesp_pool_pop_variant[0] == 'l';
+    CHECK(!llsc || failures > 0u);
+#else
+    out("pop: (build without -DMODESP_POOL_LLSC_STATS)\n");
+#endif
+}
+
 /* --------------------------------------------------------------- integrity */
 
 static bool report_integrity(void)
@@ -865,6 +928,7 @@ int selftest_main(void)
     out("\n");
 
     scenario_stress(pm);
+    report_pop_variant();
     const bool ok = report_integrity();
     CHECK_EQ(s_isr_not_isr, 0u);
     out("in_isr: ");

@@ -5,7 +5,8 @@
  * trap_entry is the single trap vector (mtvec direct mode). It saves the
  * caller-saved registers, marks interrupt context for the port
  * (modesp_port_baremetal_isr_enter/_exit: RISC-V has no "in handler" state
- * the port could read) and calls riscv_trap(mcause, mepc) in C.
+ * the port could read) and calls riscv_trap(mcause, mepc) in C. With the A
+ * extension it drops the hart's load reservation before mret (see there).
  */
     .section .text.start, "ax"
     .globl _start
@@ -70,5 +71,14 @@ trap_entry:
     lw      t4, 52(sp)
     lw      t5, 56(sp)
     lw      t6, 60(sp)
+#ifdef __riscv_atomic
+    /* Drop any load reservation before returning (privileged spec: mret may
+     * keep it; trap handlers should clear it with a dummy SC), so that an SC
+     * in the interrupted code cannot pair with an LR this handler executed.
+     * The slot is ours and already reloaded; whether the SC stores or not,
+     * it invalidates the reservation. QEMU also clears it on trap entry and
+     * mret. */
+    sc.w    zero, zero, (sp)
+#endif
     addi    sp, sp, 64
     mret
