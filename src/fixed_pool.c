@@ -26,10 +26,13 @@
  * allocate = pop:
  *   P1  h = load(head, SEQ_CST) (acquire is all the pop itself needs)
  *   P2  if index(h) == NIL: empty
- *   P3  w = load(meta[index(h)], RELAXED); if w is not FREE (or its link is
+ *   P3  w = load(meta[index(h)], ACQUIRE); if w is not FREE (or its link is
  *       out of range) the snapshot h is stale: reload head; if head still
  *       equals h the list is broken (counted in `corruptions`, the pool
- *       reports empty rather than spinning or handing out a live block)
+ *       reports empty rather than spinning or handing out a live block).
+ *       ACQUIRE keeps the re-read of head after this load: with RELAXED a
+ *       multi-core reader could pair a newer w with an older head and count
+ *       a corruption that is not there.
  *   P4  CAS(head, h -> next(w) | (tag(h) + 1)), success ACQUIRE, failure
  *       ACQUIRE (the reloaded h is used to read meta again, as in P1)
  *   P5  store(meta[i], ALLOCATED | generation + 1 | tag, RELAXED): the block
@@ -117,7 +120,8 @@
  *       concurrent allocator that pops it increments after this decrement:
  *       in_use never exceeds capacity, and peak stays exact.
  *   F3  h = load(head, RELAXED); store(meta[i].link = index(h), RELAXED)
- *   F4  CAS(head, h -> i | tag(h)), success SEQ_CST, failure RELAXED; on
+ *   F4  CAS(head, h -> i | tag(h)), success SEQ_CST, failure SEQ_CST (GCC 12
+ *       drops the release fence on RV32A with a RELAXED failure order); on
  *       failure go to F3 with the value the CAS returned.
  *
  * Memory orders, and what each pairs with:
@@ -328,17 +332,21 @@ uint32_t modesp_pool_llsc_fallbacks;
 
 #if !MODESP_POOL_LLSC
 /* Steps P1..P4 with the tagged CAS. Returns NIL (capacity) when empty. */
-static uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word)
+HOT_INLINE uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word)
 {
     const uint32_t mask = idx_mask(p);
     const uint32_t nil = p->capacity;
     uint32_t head = mp_load(&p->head, MP_SEQ_CST); /* P1: SEQ_CST for the WAIT pairing, see above */
+    uint32_t spins = 1u;
     for (;;) {
         const uint32_t idx = head & mask;
         if (idx == nil) {
             return nil;
         }
-        uint32_t w = (idx < nil) ? mp_load(&p->meta[idx], MP_RELAXED) : META_ALLOCATED;
+        /* ACQUIRE: the P3 re-read of head below must not be satisfied before
+         * this load, or a multi-core reader could pair a newer metadata word
+         * with an older head and report a corruption that is not there. */
+        uint32_t w = (idx < nil) ? mp_load(&p->meta[idx], MP_ACQUIRE) : META_ALLOCATED;
         uint32_t next = meta_link_decode(idx, w);
         if ((w & META_STATE_MASK) != META_FREE || next > nil) {
             /* P3: stale snapshot, or a broken list if head has not moved. */
@@ -355,6 +363,7 @@ static uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word)
             *meta_word = w;
             return idx;
         }
+        mp_backoff(&spins);
     }
 }
 
@@ -363,7 +372,7 @@ static uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word)
  * increment and same P3 rule as the CAS pop above. After MODESP_POOL_LLSC_TRIES
  * failed store-conditionals, an attempt whose SC failed finishes with the
  * tagged CAS on what it read: h by the LL (P1) and w after it (P3). */
-static uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word)
+HOT_INLINE uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word)
 {
     const uint32_t mask = idx_mask(p);
     const uint32_t nil = p->capacity;
@@ -411,7 +420,11 @@ HOT_INLINE void pool_push(modesp_pool_t *p, uint32_t idx, uint32_t w)
     uint32_t spins = 1u;
     for (;;) {
         mp_store(&p->meta[idx], (w & ~META_LINK_MASK) | meta_link_encode(idx, head & mask), MP_RELAXED);
-        if (mp_cas(&p->head, &head, (head & ~mask) | idx, MP_SEQ_CST, MP_RELAXED)) {
+        /* Failure order SEQ_CST, not RELAXED: with a RELAXED failure order GCC 12
+         * for RV32A emits `lr.w; bne; sc.w.aq` with no release fence, which would
+         * let the link and block stores above pass the push on a multi-hart part.
+         * With SEQ_CST it emits `fence iorw,ow; lr.w.aq; sc.w.aq`. Free elsewhere. */
+        if (mp_cas(&p->head, &head, (head & ~mask) | idx, MP_SEQ_CST, MP_SEQ_CST)) {
             return;
         }
         mp_backoff(&spins);

@@ -328,7 +328,15 @@ static void pressure_update(modesp_pool_manager_t *pm)
  * SEQ_CST load of bytes_in_use in pressure_update comes after the last RMW
  * and sees the final count.
  */
-static inline void pressure_after(modesp_pool_manager_t *pm, uint32_t bytes)
+/* One copy under -Os (code size); inlined into both callers at -O2 (speed). */
+#if !defined(__GNUC__)
+#define PRESSURE_AFTER_INLINE static
+#elif defined(__OPTIMIZE_SIZE__)
+#define PRESSURE_AFTER_INLINE static __attribute__((noinline))
+#else
+#define PRESSURE_AFTER_INLINE static inline __attribute__((always_inline))
+#endif
+PRESSURE_AFTER_INLINE void pressure_after(modesp_pool_manager_t *pm, uint32_t bytes)
 {
     const uint32_t lw = mp_load(&pm->level_word, MP_SEQ_CST);
     const uint32_t level = lw & LEVEL_MASK;

@@ -172,7 +172,7 @@ static void scenario_pool_broken_list(void)
     uint32_t held_idx = T_COUNT;
     CHECK_ERR(modesp_pool_block_index(&t_pool, held, &held_idx), ESP_OK);
     CHECK_ERR(modesp_pool_reset_stats(&t_pool), ESP_OK);
-    const uint32_t mask = (1u << t_pool.idx_bits) - 1u;
+    const uint32_t mask = t_pool.idx_mask;
     const uint32_t saved = t_pool.head;
     const uint32_t top = saved & mask;
     const uint32_t top_meta = t_pool.meta[top];
