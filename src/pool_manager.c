@@ -116,6 +116,7 @@ struct modesp_pool_manager {
     uint32_t spills;
     uint32_t waits;
     uint32_t wait_timeouts;
+    uint32_t wait_deadline_served;
     uint32_t isr_refusals;
     uint32_t heap_allocs;
     uint32_t heap_frees;
@@ -384,9 +385,15 @@ static esp_err_t wait_for_block(modesp_pool_manager_t *pm, int cls, uint32_t tim
         }
         if (modesp_port_time_us() >= deadline ||
             modesp_port_waitq_wait(&pm->waitq[cls], seq, deadline) == ESP_ERR_TIMEOUT) {
-            /* one last look: a block freed right at the deadline still counts */
+            /* One last look: a block freed right at the deadline still counts.
+             * Served here means the wait ran to its deadline although a block
+             * was free: a free that did not wake this waiter (or one at the
+             * very deadline). Counted, because it is how a lost wake-up shows. */
             *out = take_class(pm, cls, cls);
             err = (*out != NULL) ? ESP_OK : ESP_ERR_TIMEOUT;
+            if (*out != NULL) {
+                bump(&pm->wait_deadline_served);
+            }
             break;
         }
     }
@@ -731,6 +738,7 @@ esp_err_t modesp_pool_manager_get_stats(const modesp_pool_manager_t *pm_c, modes
     st->spills = mp_load(&pm->spills, MP_RELAXED);
     st->waits = mp_load(&pm->waits, MP_RELAXED);
     st->wait_timeouts = mp_load(&pm->wait_timeouts, MP_RELAXED);
+    st->wait_deadline_served = mp_load(&pm->wait_deadline_served, MP_RELAXED);
     st->isr_refusals = mp_load(&pm->isr_refusals, MP_RELAXED);
     st->heap_allocs = mp_load(&pm->heap_allocs, MP_RELAXED);
     st->heap_frees = mp_load(&pm->heap_frees, MP_RELAXED);
@@ -764,6 +772,7 @@ esp_err_t modesp_pool_manager_reset_stats(modesp_pool_manager_t *pm)
                                 &pm->spills,
                                 &pm->waits,
                                 &pm->wait_timeouts,
+                                &pm->wait_deadline_served,
                                 &pm->isr_refusals,
                                 &pm->heap_allocs,
                                 &pm->heap_frees,

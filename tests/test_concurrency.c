@@ -267,15 +267,112 @@ static void test_manager_stress(void **state)
     assert_manager_clean();
 }
 
+/*
+ * WAIT hand-over: more threads than blocks, every allocation with WAIT and a
+ * long timeout. A lost wake-up (a free that does not reach a waiter that
+ * registered before it) shows as a timeout, because then nobody else may free
+ * for the whole timeout: the test asserts there are none.
+ */
+#define WAIT_THREADS    4
+#define WAIT_TIMEOUT_MS 5000u
+
+typedef struct {
+    int id;
+    unsigned long served, timeouts, errors;
+} waiter_t;
+
+static unsigned long g_wait_rounds = 20000ul;
+
+static void *wait_worker(void *arg)
+{
+    waiter_t *w = arg;
+    modesp_pool_manager_t *pm = modesp_get_pool_manager();
+    const uint8_t mark = (uint8_t)(0xC0 + w->id);
+    for (unsigned long i = 0; i < g_wait_rounds; i++) {
+        void *p = NULL;
+        const esp_err_t err =
+            modesp_pool_manager_allocate_ex(pm, CONFIG_MEMORY_POOL_XLARGE_SIZE, MODESP_ALLOC_WAIT, WAIT_TIMEOUT_MS, &p);
+        if (err == ESP_ERR_TIMEOUT) {
+            w->timeouts++;
+            continue;
+        }
+        if (err != ESP_OK) {
+            w->errors++;
+            continue;
+        }
+        memset(p, mark, 16);
+        if ((i & 7u) == 0u) {
+            sched_yield(); /* hold it across a reschedule now and then */
+        }
+        for (int b = 0; b < 16; b++) {
+            if (((uint8_t *)p)[b] != mark) {
+                w->errors++;
+                break;
+            }
+        }
+        if (modesp_pool_manager_free(pm, p) != ESP_OK) {
+            w->errors++;
+        }
+        w->served++;
+    }
+    return NULL;
+}
+
+static void test_wait_handover_loses_no_wakeup(void **state)
+{
+    (void)state;
+    modesp_pool_manager_t *pm = modesp_get_pool_manager();
+    assert_int_equal(modesp_pool_manager_reset_stats(pm), ESP_OK);
+    /* leave exactly two XLARGE blocks for four threads */
+    void *hold_back[CONFIG_MEMORY_POOL_XLARGE_COUNT];
+    size_t held = 0;
+    while (held + 2u < CONFIG_MEMORY_POOL_XLARGE_COUNT) {
+        hold_back[held] = modesp_pool_manager_allocate(pm, CONFIG_MEMORY_POOL_XLARGE_SIZE);
+        assert_non_null(hold_back[held]);
+        held++;
+    }
+    pthread_t th[WAIT_THREADS];
+    waiter_t w[WAIT_THREADS];
+    for (int i = 0; i < WAIT_THREADS; i++) {
+        w[i] = (waiter_t){.id = i};
+        assert_int_equal(pthread_create(&th[i], NULL, wait_worker, &w[i]), 0);
+    }
+    unsigned long served = 0;
+    for (int i = 0; i < WAIT_THREADS; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        print_message("  waiter %d: %lu served, %lu timeouts, %lu errors\n", i, w[i].served, w[i].timeouts,
+                      w[i].errors);
+        assert_int_equal(w[i].timeouts, 0);
+        assert_int_equal(w[i].errors, 0);
+        served += w[i].served;
+    }
+    while (held > 0) {
+        assert_int_equal(modesp_pool_manager_free(pm, hold_back[--held]), ESP_OK);
+    }
+    modesp_pool_manager_stats_t st;
+    assert_int_equal(modesp_pool_manager_get_stats(pm, &st), ESP_OK);
+    print_message("  %lu served, %u blocked waits, %u timeouts, %u served only at the deadline\n", served,
+                  (unsigned)st.waits, (unsigned)st.wait_timeouts, (unsigned)st.wait_deadline_served);
+    assert_int_equal(served, WAIT_THREADS * g_wait_rounds);
+    assert_true(st.waits > 0); /* the threads really blocked */
+    assert_int_equal(st.wait_timeouts, 0);
+    /* Blocks are freed every few microseconds here: a wait that ran to its
+     * 5 s deadline means a free did not wake it (a lost wake-up). */
+    assert_int_equal(st.wait_deadline_served, 0);
+    assert_manager_clean();
+}
+
 int main(void)
 {
     const char *env = getenv("MODESP_STRESS_ALLOCS");
     if (env != NULL && strtoul(env, NULL, 10) > 0) {
         g_target = strtoul(env, NULL, 10);
+        g_wait_rounds = g_target / 50u > 0u ? g_target / 50u : 1u;
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pool_stress),
         cmocka_unit_test(test_manager_stress),
+        cmocka_unit_test(test_wait_handover_loses_no_wakeup),
     };
     return cmocka_run_group_tests_name("concurrency", tests, NULL, NULL);
 }

@@ -200,6 +200,7 @@ typedef struct {
     uint32_t spills;                  /* SPILL served from a larger class; since reset */
     uint32_t waits;                   /* WAIT calls that had to block; since reset */
     uint32_t wait_timeouts;           /* since reset */
+    uint32_t wait_deadline_served;    /* WAITs served only at their deadline: a wake-up that never came; since reset */
     uint32_t isr_refusals;            /* WAIT/heap calls refused in an ISR; since reset */
     uint32_t heap_allocs;             /* since reset */
     uint32_t heap_frees;              /* since reset */
