@@ -497,8 +497,12 @@ void *modesp_pool_manager_allocate(modesp_pool_manager_t *pm, size_t size)
 {
     void *p = NULL;
     if (pm_ok(pm)) {
-        (void)modesp_pool_manager_allocate_ex(pm, size,
-                                              (modesp_alloc_strategy_t)mp_load(&pm->default_strategy, MP_RELAXED),
+        const uint32_t strategy = mp_load(&pm->default_strategy, MP_RELAXED);
+        const int cls = modesp_pool_manager_class_for_size(size);
+        if (strategy == MODESP_ALLOC_STRICT && cls >= 0) {
+            return take_class(pm, cls, cls); /* the common case, straight to the class */
+        }
+        (void)modesp_pool_manager_allocate_ex(pm, size, (modesp_alloc_strategy_t)strategy,
                                               mp_load(&pm->default_timeout_ms, MP_RELAXED), &p);
     }
     return p;
