@@ -41,7 +41,7 @@ CFG
 "$PY" tools/gen_config.py Kconfig "$D/config/sdkconfig.h" "$D/sdkconfig.frag" >/dev/null
 
 CFLAGS="-mcpu=cortex-m4 -mthumb -mfloat-abi=soft -O2 -g $WARN -ffunction-sections -fdata-sections
-        -DFRAG_HEAP_BYTES=$FRAG_HEAP_BYTES -I$SRC -I$SRC/port -Iinclude -Isrc -Isrc/port -I$D/config"
+        -DFRAG_HEAP_BYTES=$FRAG_HEAP_BYTES -I$SRC -I$SRC/port -Itargets/qemu/cortex_m -Iinclude -Isrc -Isrc/port -I$D/config"
 LDFLAGS="-nostartfiles -T $SRC/frag.ld -Wl,--gc-sections"
 FW_SRC="$SRC/startup.c $SRC/semihost.c $SRC/syscalls.c $SRC/frag_workload.c $SRC/frag_main.c"
 LIB_SRC="src/fixed_pool.c src/pool_manager.c src/mempool_err.c $SRC/port/port_frag.c"

@@ -1,29 +1,18 @@
 /*
- * Semihosting (bkpt 0xab, operation in r0, argument in r1) and a small output
- * buffer, so a line costs one trap instead of one per character.
+ * Output of the fragmentation firmware: semihosting (targets/qemu/cortex_m/
+ * arm_semihost.h) behind a small buffer, so a line costs one trap instead of
+ * one per character.
  */
 #include "semihost.h"
 
-#define SYS_WRITE0        0x04
-#define SYS_EXIT_EXTENDED 0x20
+#include "arm_semihost.h" /* targets/qemu/cortex_m: shared with the self-test */
 
-static uint32_t semihost_call(uint32_t op, const void *arg)
-{
-    register uint32_t r0 __asm__("r0") = op;
-    register const void *r1 __asm__("r1") = arg;
-    __asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
-    return r0;
-}
-
-void semihost_puts(const char *s) { (void)semihost_call(SYS_WRITE0, s); }
+void semihost_puts(const char *s) { arm_semihost_write0(s); }
 
 void semihost_exit(int status)
 {
     out_flush();
-    const uint32_t block[2] = {0x20026u /* ADP_Stopped_ApplicationExit */, (uint32_t)status};
-    (void)semihost_call(SYS_EXIT_EXTENDED, block);
-    for (;;) {
-    }
+    arm_semihost_exit(status);
 }
 
 static char s_buf[512];

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "../selftest.h"
+#include "arm_semihost.h"
 #include "modesp/port_baremetal.h"
 
 #ifndef CPU_HZ
@@ -24,10 +25,6 @@
 #define SYST_RVR  (*(volatile uint32_t *)0xE000E014u)
 #define SYST_CVR  (*(volatile uint32_t *)0xE000E018u)
 #define SCB_CPACR (*(volatile uint32_t *)0xE000ED88u)
-
-#define SYS_WRITE0          0x04u
-#define SYS_EXIT_EXTENDED   0x20u
-#define ADP_STOPPED_APPEXIT 0x20026u
 
 extern uint32_t _sidata[], _sdata[], _edata[], _sbss[], _ebss[], _estack[];
 
@@ -48,23 +45,9 @@ __attribute__((section(".vectors"), used)) static const vector_table_t s_vectors
      Fault_Handler, Fault_Handler, 0, Fault_Handler, SysTick_Handler},
 };
 
-static uint32_t semihost(uint32_t op, const void *arg)
-{
-    register uint32_t r0 __asm("r0") = op;
-    register const void *r1 __asm("r1") = arg;
-    __asm volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
-    return r0;
-}
+void plat_puts(const char *text) { arm_semihost_write0(text); }
 
-void plat_puts(const char *text) { (void)semihost(SYS_WRITE0, text); }
-
-void plat_exit(int status)
-{
-    const uint32_t block[2] = {ADP_STOPPED_APPEXIT, (uint32_t)status};
-    (void)semihost(SYS_EXIT_EXTENDED, block);
-    for (;;) {
-    }
-}
+void plat_exit(int status) { arm_semihost_exit(status); }
 
 const char *plat_name(void)
 {
