@@ -45,13 +45,19 @@
 #define MP_ACQ_REL __ATOMIC_ACQ_REL
 #define MP_SEQ_CST __ATOMIC_SEQ_CST
 
-#if MODESP_ATOMICS_LOCKFREE
-
-_Static_assert(__atomic_always_lock_free(sizeof(uint32_t), 0), "32-bit atomics must be lock-free");
-
+/*
+ * Aligned 32-bit loads and stores are single-copy atomic on every target, so
+ * both builds use them directly (no critical section), with the caller's
+ * order, so host tools (ThreadSanitizer) and the compiler see the same
+ * ordering in both.
+ */
 static inline uint32_t mp_load(const uint32_t *p, int order) { return __atomic_load_n(p, order); }
 
 static inline void mp_store(uint32_t *p, uint32_t v, int order) { __atomic_store_n(p, v, order); }
+
+#if MODESP_ATOMICS_LOCKFREE
+
+_Static_assert(__atomic_always_lock_free(sizeof(uint32_t), 0), "32-bit atomics must be lock-free");
 
 /* Strong CAS: on failure *expected receives the current value. */
 static inline bool mp_cas(uint32_t *p, uint32_t *expected, uint32_t desired, int success, int failure)
@@ -68,18 +74,10 @@ static inline uint32_t mp_fetch_sub(uint32_t *p, uint32_t v, int order) { return
 #include "port.h"
 
 /*
- * Aligned 32-bit loads and stores are single-copy atomic on every target, so
- * they need no critical section; they still go through the builtins with the
- * caller's order, so host tools (ThreadSanitizer) and the compiler see the
- * same ordering as in the lock-free build. Read-modify-writes run inside the
- * port's critical section, which excludes every other core and ISR; their
- * accesses are sequentially consistent so that a lock-free reader outside the
+ * Read-modify-writes run inside the port's critical section, which excludes
+ * every other core and ISR; their accesses are sequentially consistent so that a lock-free reader outside the
  * section (an acquire load of the head) still synchronises with them.
  */
-static inline uint32_t mp_load(const uint32_t *p, int order) { return __atomic_load_n(p, order); }
-
-static inline void mp_store(uint32_t *p, uint32_t v, int order) { __atomic_store_n(p, v, order); }
-
 static inline bool mp_cas(uint32_t *p, uint32_t *expected, uint32_t desired, int success, int failure)
 {
     (void)success;
@@ -106,15 +104,7 @@ static inline uint32_t mp_fetch_add(uint32_t *p, uint32_t v, int order)
     return old;
 }
 
-static inline uint32_t mp_fetch_sub(uint32_t *p, uint32_t v, int order)
-{
-    (void)order;
-    uint32_t s = modesp_port_critical_enter();
-    uint32_t old = __atomic_load_n(p, __ATOMIC_SEQ_CST);
-    __atomic_store_n(p, old - v, __ATOMIC_SEQ_CST);
-    modesp_port_critical_exit(s);
-    return old;
-}
+static inline uint32_t mp_fetch_sub(uint32_t *p, uint32_t v, int order) { return mp_fetch_add(p, 0u - v, order); }
 
 #endif
 
