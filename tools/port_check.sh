@@ -6,8 +6,9 @@
 # tests/port_decls/, for the host compiler and for arm-none-eabi (Cortex-M4),
 # with the same warnings as the core and -Werror. A typo in a port, or a call
 # that does not match the documented API, fails the check. Then builds and
-# runs tests/port_unit on the host (the generic FreeRTOS port against test
-# doubles of the kernel calls it makes).
+# runs tests/port_unit on the host: the generic FreeRTOS port against test
+# doubles of the kernel calls it makes, and the POSIX port's wait queue with
+# real threads.
 #
 # Usage: tools/port_check.sh [BUILD_DIR]    (default build/port-check)
 # Env:   CC (host compiler, default cc), ARM_CC (default arm-none-eabi-gcc),
@@ -84,6 +85,20 @@ if $host_cc -O1 -g $warn $common_inc "-I$root/src/port/freertos" -DMODESP_FREERT
     fi
 else
     echo "port-check: FAILED building tests/port_unit" >&2
+    fail=1
+fi
+
+# The POSIX port's wait queue used with no init call, with real threads (tests/port_unit).
+# No port_decls here: the host's own headers.
+# shellcheck disable=SC2086
+if $host_cc -O1 -g $warn "-I$root/include" "-I$root/src" "-I$root/src/port" "-I$root/src/port/posix" \
+    "$root/tests/port_unit/test_port_posix.c" "$root/src/port/posix/port_posix.c" -pthread \
+    -o "$unit/test_port_posix"; then
+    if ! "$unit/test_port_posix"; then
+        fail=1
+    fi
+else
+    echo "port-check: FAILED building tests/port_unit/test_port_posix.c" >&2
     fail=1
 fi
 

@@ -6,7 +6,8 @@
  * section (used only where the target lacks a 32-bit CAS), a wait queue with
  * timeout for the WAIT strategy, log output, and the heap for the opt-in heap
  * fallback. Each port lives in src/port/<name>/ and provides port_types.h
- * (the complete modesp_port_waitq_t type) and the functions below.
+ * (the complete modesp_port_waitq_t type and MODESP_PORT_WAITQ_INITIALIZER)
+ * and the functions below.
  */
 #ifndef MODESP_PORT_H
 #define MODESP_PORT_H
@@ -25,41 +26,73 @@ typedef enum {
     MODESP_LOG_DEBUG = 4,
 } modesp_log_level_t;
 
-/* Monotonic time in microseconds since an arbitrary origin. ISR-safe. */
+/* Monotonic time in microseconds since an arbitrary origin. Never fails. ISR-safe. */
 uint64_t modesp_port_time_us(void);
 
-/* True when called from interrupt context. */
+/* True when called from interrupt context, false from a task. Never fails. ISR-safe. */
 bool modesp_port_in_isr(void);
 
 /*
  * Enter/leave a short critical section that excludes every other context
- * (other cores and ISRs). Returns state to pass to exit. ISR-safe. Never
- * nested by the library, never held while calling out.
+ * (other cores and ISRs). enter returns state to pass to exit, from the same
+ * context. Neither fails. ISR-safe. Never nested by the library, never held
+ * while calling out (no OS call, no wait-queue call inside).
  */
 uint32_t modesp_port_critical_enter(void);
 void modesp_port_critical_exit(uint32_t state);
 
 /*
  * Wait queue: a sequence number plus a way to sleep until it changes.
- * init: once, before use, from task context.
- * seq: current sequence number (read it before re-checking the condition).
- * wait: sleep until seq differs from seen_seq or time reaches deadline_us;
- *       returns ESP_OK (changed) or ESP_ERR_TIMEOUT. Task context only.
- * signal: advance seq and wake every waiter. Task or ISR context.
+ *
+ * No initialisation call: every port's port_types.h defines
+ * MODESP_PORT_WAITQ_INITIALIZER, a constant initializer
+ *     static modesp_port_waitq_t q = MODESP_PORT_WAITQ_INITIALIZER;
+ * and an all-zero object (static storage without initializer, .bss) is the
+ * same queue, so a queue is ready from program start and a structure that
+ * embeds one can be initialised at compile time. Whatever the OS needs (a
+ * condition variable, a semaphore) is created by the first wait that needs
+ * it. A queue is never destroyed (the library's are static) and must not be
+ * copied once used. seq starts at 0.
  */
-void modesp_port_waitq_init(modesp_port_waitq_t *q);
+
+/*
+ * Current sequence number. Read it before re-checking the condition, then
+ * pass it to wait. Never fails. Task or ISR context.
+ */
 uint32_t modesp_port_waitq_seq(modesp_port_waitq_t *q);
+
+/*
+ * Sleep until seq differs from seen_seq or the monotonic clock
+ * (modesp_port_time_us) reaches deadline_us; UINT64_MAX waits without limit.
+ * The first wait on a queue creates what the port needs to sleep on.
+ * Returns ESP_ERR_TIMEOUT when the deadline passed with seq unchanged, and
+ * ESP_OK otherwise: seq changed, or an early return with seq unchanged
+ * (FreeRTOS: after one tick, while another task is still creating the
+ * queue's semaphore; any port: when the OS refused to create its object).
+ * So ESP_OK means only "look again": the caller re-reads seq, re-checks its
+ * condition and its deadline, and waits again. Never returns another code.
+ * Task context only (it blocks).
+ */
 esp_err_t modesp_port_waitq_wait(modesp_port_waitq_t *q, uint32_t seen_seq, uint64_t deadline_us);
+
+/*
+ * Advance seq and wake every task sleeping in wait on q. Never fails, never
+ * blocks (beyond the port's short lock). Task or ISR context.
+ */
 void modesp_port_waitq_signal(modesp_port_waitq_t *q);
 
-/* printf-style log line with a tag. Task context only (the library never logs from an ISR). */
+/* printf-style log line with a tag (a port may cut a long line). Never fails. Task context only. */
 void modesp_port_log(modesp_log_level_t level, const char *tag, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
 
-/* Heap for the opt-in heap fallback. Task context only. */
+/*
+ * Heap for the opt-in heap fallback: alloc returns NULL when the heap is
+ * exhausted or the port has none; free takes what alloc returned. Task
+ * context only.
+ */
 void *modesp_port_heap_alloc(size_t size);
 void modesp_port_heap_free(void *ptr);
 

@@ -8,13 +8,17 @@
  * the 32-bit tick counter wrapping (the POSIX simulator's tick is 64-bit),
  * a stale tick reading, the choice of critical-section form by context, and
  * the wait-queue rules in races that the simulator hits only by chance:
- * a signal arriving while a take times out (rule 2) and a waiter arriving
- * while tokens are still owed (rule 1).
+ * a signal arriving while a take times out (rule 2), a waiter arriving
+ * while tokens are still owed (rule 1), and the lazy creation of the
+ * semaphore: a queue used with no init call, a second waiter (or a signal)
+ * arriving while the first waiter is preempted inside the creation (rules 3
+ * and 4).
  *
  * Run with `make port-check` (tools/port_check.sh builds and runs it).
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "FreeRTOS.h"
@@ -41,17 +45,37 @@ static struct {
     bool in_isr;
     int task_crit_depth, isr_crit_depth;
     unsigned task_crit_entries, isr_crit_entries;
-    unsigned takes, timed_takes, gives, isr_gives, yields, delays;
+    unsigned crit_entry_limit; /* nonzero: more task entries than this is a spin (see spin_guard) */
+    unsigned takes, timed_takes, gives, isr_gives, yields, delays, creates;
     unsigned sem_count;
     modesp_port_waitq_t *signal_during_take; /* a "free" that lands while the next take blocks */
+    bool hold_back_token;                    /* ... and its token arrives only after the take timed out */
+    void (*during_create)(void);             /* runs while the creating task is "preempted" in the create */
+    bool create_fails;                       /* the create returns NULL */
 } f;
 
 static StaticSemaphore_t *s_sem_storage;
+static SemaphoreHandle_t s_sem; /* the last handle created: every take and give must use it */
+
+/*
+ * A waiter that spins instead of blocking enters the critical section
+ * without end while the state it waits on cannot change (the creator is
+ * "preempted" in the double below): fail and stop instead of hanging.
+ */
+static void spin_guard(void)
+{
+    if (f.crit_entry_limit != 0u && f.task_crit_entries > f.crit_entry_limit) {
+        printf("FAIL %s:%d: a waiter spins on the critical section (%u entries)\n", __FILE__, __LINE__,
+               f.task_crit_entries);
+        exit(1);
+    }
+}
 
 void taskENTER_CRITICAL(void)
 {
     f.task_crit_depth++;
     f.task_crit_entries++;
+    spin_guard();
 }
 void taskEXIT_CRITICAL(void) { f.task_crit_depth--; }
 UBaseType_t taskENTER_CRITICAL_FROM_ISR(void)
@@ -70,6 +94,7 @@ TickType_t xTaskGetTickCount(void) { return f.tick; }
 TickType_t xTaskGetTickCountFromISR(void) { return f.tick; }
 void vTaskDelay(const TickType_t ticks)
 {
+    CHECK(f.task_crit_depth == 0);
     f.delays++;
     f.tick += ticks;
 }
@@ -81,28 +106,44 @@ void portYIELD_FROM_ISR(BaseType_t woken)
 SemaphoreHandle_t xSemaphoreCreateCountingStatic(UBaseType_t max, UBaseType_t initial, StaticSemaphore_t *buf)
 {
     CHECK(max >= 1u && initial == 0u && buf != NULL);
+    CHECK(f.task_crit_depth == 0 && f.isr_crit_depth == 0); /* an API call: outside the critical section */
+    f.creates++;
+    if (f.during_create != NULL) {
+        /* the creating task is preempted here: other tasks (or an ISR) run */
+        void (*hook)(void) = f.during_create;
+        f.during_create = NULL;
+        hook();
+    }
+    if (f.create_fails) {
+        return NULL;
+    }
     s_sem_storage = buf;
-    return (SemaphoreHandle_t)(void *)buf;
+    s_sem = (SemaphoreHandle_t)(void *)buf;
+    return s_sem;
 }
 BaseType_t xSemaphoreTake(SemaphoreHandle_t sem, TickType_t ticks)
 {
-    (void)sem;
-    CHECK(f.task_crit_depth == 0); /* never called inside the critical section */
+    CHECK(sem != NULL && sem == s_sem); /* created before any take */
+    CHECK(f.task_crit_depth == 0);      /* never called inside the critical section */
     f.takes++;
     if (ticks != 0u && ticks != portMAX_DELAY) {
         f.timed_takes++;
     }
     if (f.signal_during_take != NULL) {
-        /* The free lands while we block, and our timeout expires before its token arrives. */
+        /* A free lands while we block: its token wakes us, or (hold_back_token) comes after our timeout. */
         modesp_port_waitq_t *q = f.signal_during_take;
         f.signal_during_take = NULL;
-        const unsigned before = f.sem_count;
-        f.sem_count = 0; /* hold the token back until after the timeout */
+        if (f.hold_back_token) {
+            const unsigned before = f.sem_count;
+            f.sem_count = 0; /* hold the token back until after the timeout */
+            modesp_port_waitq_signal(q);
+            const unsigned given = f.sem_count;
+            f.sem_count = before + given;
+            f.tick += ticks;
+            return pdFALSE;
+        }
+        f.tick += 1u; /* the free comes a tick later and its token wakes us */
         modesp_port_waitq_signal(q);
-        const unsigned given = f.sem_count;
-        f.sem_count = before + given;
-        f.tick += ticks;
-        return pdFALSE;
     }
     if (f.sem_count > 0u) {
         f.sem_count--;
@@ -113,7 +154,7 @@ BaseType_t xSemaphoreTake(SemaphoreHandle_t sem, TickType_t ticks)
 }
 BaseType_t xSemaphoreGive(SemaphoreHandle_t sem)
 {
-    (void)sem;
+    CHECK(sem != NULL && sem == s_sem);
     CHECK(f.task_crit_depth == 0);
     f.gives++;
     f.sem_count++;
@@ -121,7 +162,7 @@ BaseType_t xSemaphoreGive(SemaphoreHandle_t sem)
 }
 BaseType_t xSemaphoreGiveFromISR(SemaphoreHandle_t sem, BaseType_t *woken)
 {
-    (void)sem;
+    CHECK(sem != NULL && sem == s_sem);
     CHECK(f.isr_crit_depth == 0);
     f.isr_gives++;
     f.sem_count++;
@@ -209,38 +250,70 @@ static void test_critical_and_hooks(void)
 /* The wait-queue tests read time as tick x 1 ms, independent of the widened clock's state above. */
 static uint64_t fake_tick_time(void) { return (uint64_t)f.tick * 1000u; }
 
-static void test_waitq(void)
+/* Fresh doubles, no semaphore created yet, time = tick x 1 ms. */
+static void reset_for_waitq(void)
 {
     memset(&f, 0, sizeof f);
+    s_sem = NULL;
+    s_sem_storage = NULL;
     const modesp_freertos_hooks_t hooks = {.time_us = fake_tick_time};
     modesp_port_freertos_set_hooks(&hooks);
-    static modesp_port_waitq_t q;
-    modesp_port_waitq_init(&q);
-    CHECK(s_sem_storage == &q.sem_storage); /* static: the semaphore lives in the queue */
+}
+
+/* The constant initializer is what a zero-filled (.bss) queue holds: the manager may rely on either. */
+static void test_waitq_initializer(void)
+{
+    static modesp_port_waitq_t zeroed;
+    static modesp_port_waitq_t initialised = MODESP_PORT_WAITQ_INITIALIZER;
+    CHECK(memcmp(&zeroed, &initialised, sizeof zeroed) == 0);
+    CHECK(initialised.sem_state == MODESP_PORT_WAITQ_SEM_NONE && initialised.sem == NULL);
+}
+
+static void test_waitq(void)
+{
+    reset_for_waitq();
+    static modesp_port_waitq_t q; /* zero-filled, never initialised by a call */
     CHECK(modesp_port_waitq_seq(&q) == 0u);
 
-    /* a signal with nobody asleep only advances seq */
+    /* a signal before anyone waited only advances seq: no semaphore yet, nothing given */
     modesp_port_waitq_signal(&q);
-    CHECK(modesp_port_waitq_seq(&q) == 1u && f.gives == 0u);
+    CHECK(modesp_port_waitq_seq(&q) == 1u && f.gives == 0u && f.creates == 0u);
+    f.in_isr = true; /* the same from an ISR */
+    modesp_port_waitq_signal(&q);
+    f.in_isr = false;
+    CHECK(modesp_port_waitq_seq(&q) == 2u && f.isr_gives == 0u && f.yields == 0u && f.creates == 0u);
+    CHECK(q.sem_state == MODESP_PORT_WAITQ_SEM_NONE);
 
-    /* seq already moved on: no sleep */
+    /* seq already moved on: no sleep, and nothing to create */
     f.tick = 1000u;
-    CHECK(modesp_port_waitq_wait(&q, 0u, 5000000u) == ESP_OK && f.takes == 0u);
+    CHECK(modesp_port_waitq_wait(&q, 0u, 5000000u) == ESP_OK && f.takes == 0u && f.creates == 0u);
 
-    /* nobody signals: the wait times out at its deadline and unregisters */
-    CHECK(modesp_port_waitq_wait(&q, 1u, 1010000u) == ESP_ERR_TIMEOUT);
+    /* nobody signals: the first wait creates the semaphore in the queue, times out at its deadline, unregisters */
+    CHECK(modesp_port_waitq_wait(&q, 2u, 1010000u) == ESP_ERR_TIMEOUT);
+    CHECK(f.creates == 1u && s_sem_storage == &q.sem_storage && q.sem == s_sem); /* static: lives in the queue */
+    CHECK(q.sem_state == MODESP_PORT_WAITQ_SEM_READY);
     CHECK(f.timed_takes == 1u && q.sleepers == 0u && q.owed == 0u);
     CHECK(f.tick >= 1010u);
 
+    /* a signal wakes a sleeper: its token is taken, nothing is left owed; created once only */
+    f.signal_during_take = &q;
+    uint32_t seen = modesp_port_waitq_seq(&q);
+    CHECK(modesp_port_waitq_wait(&q, seen, (uint64_t)(f.tick + 50u) * 1000u) == ESP_OK);
+    CHECK(q.seq == seen + 1u && f.gives == 1u && q.owed == 0u && q.sleepers == 0u && f.sem_count == 0u);
+    CHECK(f.creates == 1u);
+
     /* a deadline already passed: no block at all */
     const unsigned takes = f.takes;
-    CHECK(modesp_port_waitq_wait(&q, 1u, 1u) == ESP_ERR_TIMEOUT && f.takes == takes && q.sleepers == 0u);
+    seen = q.seq;
+    CHECK(modesp_port_waitq_wait(&q, seen, 1u) == ESP_ERR_TIMEOUT && f.takes == takes && q.sleepers == 0u);
 
     /* rule 2: the signal counts us while our take times out; we still take its token */
     f.signal_during_take = &q;
-    const uint32_t seen = modesp_port_waitq_seq(&q);
+    f.hold_back_token = true;
+    seen = modesp_port_waitq_seq(&q);
     CHECK(modesp_port_waitq_wait(&q, seen, (uint64_t)(f.tick + 50u) * 1000u) == ESP_OK);
     CHECK(q.seq == seen + 1u && q.owed == 0u && q.sleepers == 0u && f.sem_count == 0u);
+    f.hold_back_token = false;
 
     /* rule 1: while tokens are owed a new waiter polls by ticks, never takes */
     q.owed = 1u;
@@ -266,6 +339,91 @@ static void test_waitq(void)
     modesp_port_freertos_set_hooks(NULL);
 }
 
+/* ---- the first waiter is preempted inside the creation (rules 3 and 4) ---- */
+
+static modesp_port_waitq_t s_race_q; /* zero-filled, never initialised by a call */
+static esp_err_t s_second_result;
+static unsigned s_second_delays, s_second_takes;
+static TickType_t s_second_ticks;
+static uint64_t s_second_deadline;
+static bool s_signal_in_create, s_signal_in_create_from_isr;
+
+/* A second task runs while the first one is inside xSemaphoreCreateCountingStatic. */
+static void second_waiter(void)
+{
+    CHECK(s_race_q.sem_state == MODESP_PORT_WAITQ_SEM_CREATING);
+    const unsigned delays = f.delays, takes = f.takes;
+    const TickType_t tick = f.tick;
+    f.crit_entry_limit = f.task_crit_entries + 50u; /* a spin fails here instead of hanging */
+    s_second_result = modesp_port_waitq_wait(&s_race_q, modesp_port_waitq_seq(&s_race_q), s_second_deadline);
+    f.crit_entry_limit = 0u;
+    s_second_delays = f.delays - delays;
+    s_second_takes = f.takes - takes;
+    s_second_ticks = f.tick - tick;
+    CHECK(s_race_q.sleepers == 0u); /* rule 4: no registration before the semaphore exists */
+    if (s_signal_in_create) {
+        const uint32_t seq = s_race_q.seq;
+        f.in_isr = s_signal_in_create_from_isr;
+        modesp_port_waitq_signal(&s_race_q);
+        f.in_isr = false;
+        CHECK(s_race_q.seq == seq + 1u); /* only seq moves: nothing to give, nobody registered */
+        CHECK(f.gives == 0u && f.isr_gives == 0u && f.yields == 0u && s_race_q.owed == 0u);
+    }
+}
+
+/* First waiter on a fresh queue; second_waiter runs inside its creation. Returns the first waiter's result. */
+static esp_err_t race(uint64_t second_deadline_ticks, bool signal, bool from_isr, uint64_t first_deadline_ticks)
+{
+    reset_for_waitq();
+    memset(&s_race_q, 0, sizeof s_race_q);
+    f.tick = 100u;
+    s_second_deadline = second_deadline_ticks == UINT64_MAX ? UINT64_MAX : second_deadline_ticks * 1000u;
+    s_signal_in_create = signal;
+    s_signal_in_create_from_isr = from_isr;
+    f.during_create = second_waiter;
+    const esp_err_t first = modesp_port_waitq_wait(&s_race_q, 0u, first_deadline_ticks * 1000u);
+    CHECK(f.during_create == NULL && f.creates == 1u); /* the second waiter did not create again */
+    CHECK(s_race_q.sem_state == MODESP_PORT_WAITQ_SEM_READY && s_race_q.sem == s_sem);
+    CHECK(s_race_q.sleepers == 0u && s_race_q.owed == 0u && f.sem_count == 0u);
+    CHECK(f.task_crit_depth == 0 && f.isr_crit_depth == 0);
+    return first;
+}
+
+static void test_waitq_creation_race(void)
+{
+    /* The second waiter finds CREATING: one tick's sleep, no take, then ESP_OK ("look again"). */
+    CHECK(race(200u, false, false, 300u) == ESP_ERR_TIMEOUT); /* nobody signals: the first waiter times out */
+    CHECK(s_second_result == ESP_OK && s_second_delays == 1u && s_second_ticks == 1u && s_second_takes == 0u);
+    CHECK(f.tick >= 300u);
+
+    /* The same without a deadline: still one tick, not a spin and not a block for ever. */
+    (void)race(UINT64_MAX, false, false, 300u);
+    CHECK(s_second_result == ESP_OK && s_second_delays == 1u && s_second_takes == 0u);
+
+    /* Its deadline has passed: ESP_ERR_TIMEOUT at once, no sleep. */
+    (void)race(100u, false, false, 300u);
+    CHECK(s_second_result == ESP_ERR_TIMEOUT && s_second_delays == 0u && s_second_takes == 0u);
+
+    /* A signal during the creation only advances seq; the first waiter, done creating, sees it and does not sleep. */
+    CHECK(race(200u, true, false, 300u) == ESP_OK);
+    CHECK(f.takes == 0u && f.gives == 0u && f.tick < 300u);
+    CHECK(race(200u, true, true, 300u) == ESP_OK); /* the signal comes from an ISR */
+    CHECK(f.takes == 0u && f.isr_gives == 0u && f.yields == 0u);
+
+    /* The kernel refuses the create (NULL): no spin, the state goes back so that a later wait tries again. */
+    reset_for_waitq();
+    static modesp_port_waitq_t q;
+    f.create_fails = true;
+    f.crit_entry_limit = 50u;
+    CHECK(modesp_port_waitq_wait(&q, 0u, 10000u) == ESP_OK && f.delays == 1u && f.takes == 0u);
+    f.crit_entry_limit = 0u;
+    CHECK(q.sem_state == MODESP_PORT_WAITQ_SEM_NONE && q.sem == NULL && q.sleepers == 0u);
+    f.create_fails = false;
+    CHECK(modesp_port_waitq_wait(&q, 0u, 10000u) == ESP_ERR_TIMEOUT && f.creates == 2u);
+    CHECK(q.sem_state == MODESP_PORT_WAITQ_SEM_READY && q.sleepers == 0u);
+    modesp_port_freertos_set_hooks(NULL);
+}
+
 static void test_heap(void)
 {
     CHECK(modesp_port_heap_alloc(16u) != NULL);
@@ -276,7 +434,9 @@ int main(void)
 {
     test_tick_clock();
     test_critical_and_hooks();
+    test_waitq_initializer();
     test_waitq();
+    test_waitq_creation_race();
     test_heap();
     printf("port unit test (generic FreeRTOS port against test doubles): %s, %u failed checks\n",
            s_failures == 0u ? "PASS" : "FAIL", s_failures);

@@ -27,8 +27,6 @@ uint32_t modesp_port_critical_enter(void)
 
 void modesp_port_critical_exit(uint32_t state) { __asm__ volatile("msr primask, %0" ::"r"(state) : "memory"); }
 
-void modesp_port_waitq_init(modesp_port_waitq_t *q) { q->seq = 0u; }
-
 uint32_t modesp_port_waitq_seq(modesp_port_waitq_t *q) { return q->seq; }
 
 esp_err_t modesp_port_waitq_wait(modesp_port_waitq_t *q, uint32_t seen_seq, uint64_t deadline_us)

@@ -8,4 +8,9 @@ typedef struct modesp_port_waitq {
     volatile uint32_t seq;
 } modesp_port_waitq_t;
 
+#define MODESP_PORT_WAITQ_INITIALIZER                                                                                  \
+    {                                                                                                                  \
+        .seq = 0u                                                                                                      \
+    }
+
 #endif

@@ -83,10 +83,8 @@ uint64_t modesp_port_time_us(void)
  * block available signals after its push (pool_manager.c), so a waiter that
  * sees the sequence move finds the block when it retries; the manager keeps
  * the waiter-count pairing that prevents a lost wake-up, this only has to
- * notice the change.
+ * notice the change. Nothing to create, so a zero-filled queue is ready.
  */
-
-void modesp_port_waitq_init(modesp_port_waitq_t *q) { __atomic_store_n(&q->seq, 0u, __ATOMIC_RELAXED); }
 
 uint32_t modesp_port_waitq_seq(modesp_port_waitq_t *q) { return __atomic_load_n(&q->seq, __ATOMIC_ACQUIRE); }
 

@@ -12,4 +12,10 @@ typedef struct modesp_port_waitq {
     uint32_t seq;
 } modesp_port_waitq_t;
 
+/* Nothing to create: a zero-filled queue is the same. */
+#define MODESP_PORT_WAITQ_INITIALIZER                                                                                  \
+    {                                                                                                                  \
+        .seq = 0u                                                                                                      \
+    }
+
 #endif /* MODESP_PORT_TYPES_H */

@@ -3,7 +3,8 @@
  *
  * Two parts:
  *  - the wait queue of the WAIT strategy, built on a statically allocated
- *    counting semaphore. The ESP-IDF port uses it as it is.
+ *    counting semaphore that its first waiter creates (no init call). The
+ *    ESP-IDF port uses it as it is.
  *  - clock, "in ISR", critical section, log and heap for a generic FreeRTOS
  *    (any port, single core). The ESP-IDF port replaces these with its own
  *    (spinlock, esp_timer, ESP_LOGx, heap_caps), so they are compiled out
@@ -75,23 +76,42 @@
  *     come; the signaller gives right after leaving the critical section), so
  *     no stale token is left for a later waiter.
  *
- * The counts are updated in the critical section; the semaphore calls are
- * made outside it, because FreeRTOS API calls are not allowed inside a
- * critical section (and would spin under a held spinlock on ESP-IDF SMP).
+ * The semaphore is created by the first waiter: port.h promises a queue
+ * that needs no init call and is ready when zero-filled, and
+ * xSemaphoreCreateCountingStatic has no compile-time form. sem_state
+ * (port_types.h), guarded by the critical section, goes NONE -> CREATING ->
+ * READY once, and two more rules keep the two above true across that:
  *
- * Cost: a signal from an ISR gives once per sleeper of that class. Limit: a
+ *  3. The waiter that moves the state from NONE to CREATING creates the
+ *     semaphore outside the critical section (an API call, see below), then
+ *     publishes sem and READY inside it. A waiter that finds CREATING must
+ *     not spin: the creator may be a lower-priority task it preempted, which
+ *     a spinning task never lets run on its core. It sleeps one tick (or
+ *     returns ESP_ERR_TIMEOUT if its deadline has passed) and returns ESP_OK
+ *     early, which port.h allows: the caller re-reads seq and looks again.
+ *  4. A task registers as a sleeper only in state READY, in the critical
+ *     section that reads the state. So before the semaphore exists sleepers
+ *     is 0 and owed is 0: a signal then only advances seq and gives nothing
+ *     (there is nothing to give to), and no wake-up is lost, because a
+ *     waiter that has not registered has not slept either; it compares seq
+ *     with its seen_seq in the critical section before it registers, so it
+ *     sees that signal. Rules 1 and 2 are about registered sleepers and
+ *     their tokens, so from the first registration on they hold unchanged.
+ *
+ * The counts and the state are updated in the critical section; the
+ * semaphore calls (create, take, give) are made outside it, because FreeRTOS
+ * API calls are not allowed inside a critical section (and would spin under
+ * a held spinlock on ESP-IDF SMP). The handle a give or take uses is read
+ * in the critical section that saw READY; on SMP that section's lock orders
+ * the creator's writes to sem_storage before it.
+ *
+ * Cost: a signal from an ISR gives once per sleeper of that class. Limits: a
  * task deleted or suspended while asleep here keeps its token owed, and later
  * waiters of that class then poll once per tick instead of sleeping (they
- * still see every signal through seq).
+ * still see every signal through seq); likewise a task deleted or suspended
+ * while it creates the semaphore leaves the state at CREATING, and the
+ * class's waiters poll once per tick until it finishes (for ever if deleted).
  */
-
-void modesp_port_waitq_init(modesp_port_waitq_t *q)
-{
-    q->seq = 0u;
-    q->sleepers = 0u;
-    q->owed = 0u;
-    q->sem = xSemaphoreCreateCountingStatic(WAITQ_MAX_TOKENS, 0, &q->sem_storage);
-}
 
 uint32_t modesp_port_waitq_seq(modesp_port_waitq_t *q)
 {
@@ -124,10 +144,36 @@ static TickType_t ticks_until(uint64_t deadline_us)
     return (TickType_t)ticks;
 }
 
-/* Take the token a signal owes this task (rule 2); it is on its way. */
-static void take_owed_token(modesp_port_waitq_t *q)
+/*
+ * Rule 3, the creator's part: called by the waiter that moved the state to
+ * CREATING, outside the critical section. False if the kernel refused, which
+ * with static storage only an invalid argument does: the state goes back to
+ * NONE so that a later waiter tries again.
+ */
+static bool create_semaphore(modesp_port_waitq_t *q)
 {
-    while (xSemaphoreTake(q->sem, portMAX_DELAY) != pdTRUE) {
+    const SemaphoreHandle_t sem = xSemaphoreCreateCountingStatic(WAITQ_MAX_TOKENS, 0, &q->sem_storage);
+    const uint32_t s = modesp_port_critical_enter();
+    q->sem = sem;
+    q->sem_state = (sem != NULL) ? MODESP_PORT_WAITQ_SEM_READY : MODESP_PORT_WAITQ_SEM_NONE;
+    modesp_port_critical_exit(s);
+    return sem != NULL;
+}
+
+/* Rule 3, the others' part: the semaphore is not there yet. Sleep a tick, then let the caller look again. */
+static esp_err_t nap_while_created(uint64_t deadline_us)
+{
+    if (ticks_until(deadline_us) == 0) {
+        return ESP_ERR_TIMEOUT;
+    }
+    vTaskDelay(1);
+    return ESP_OK; /* early return, allowed by port.h */
+}
+
+/* Take the token a signal owes this task (rule 2); it is on its way. */
+static void take_owed_token(modesp_port_waitq_t *q, SemaphoreHandle_t sem)
+{
+    while (xSemaphoreTake(sem, portMAX_DELAY) != pdTRUE) {
         /* portMAX_DELAY is finite without INCLUDE_vTaskSuspend: take again */
     }
     const uint32_t s = modesp_port_critical_enter();
@@ -143,10 +189,23 @@ esp_err_t modesp_port_waitq_wait(modesp_port_waitq_t *q, uint32_t seen_seq, uint
             modesp_port_critical_exit(s);
             return ESP_OK;
         }
+        const uint32_t state = q->sem_state;
+        if (state != MODESP_PORT_WAITQ_SEM_READY) {
+            /* rule 4: not registered, so no signal counts on this task yet */
+            if (state == MODESP_PORT_WAITQ_SEM_NONE) {
+                q->sem_state = MODESP_PORT_WAITQ_SEM_CREATING;
+            }
+            modesp_port_critical_exit(s);
+            if (state == MODESP_PORT_WAITQ_SEM_NONE && create_semaphore(q)) {
+                continue; /* READY now: check seq again, then register */
+            }
+            return nap_while_created(deadline_us); /* rule 3 */
+        }
         const bool may_sleep = (q->owed == 0u); /* rule 1 */
         if (may_sleep) {
-            q->sleepers++;
+            q->sleepers++; /* rule 4: READY, in the section that read it */
         }
+        const SemaphoreHandle_t sem = q->sem;
         modesp_port_critical_exit(s);
 
         const TickType_t ticks = ticks_until(deadline_us);
@@ -157,7 +216,7 @@ esp_err_t modesp_port_waitq_wait(modesp_port_waitq_t *q, uint32_t seen_seq, uint
             vTaskDelay(1); /* let the woken sleepers collect their tokens */
             continue;
         }
-        if (ticks != 0 && xSemaphoreTake(q->sem, ticks) == pdTRUE) {
+        if (ticks != 0 && xSemaphoreTake(sem, ticks) == pdTRUE) {
             /* Every token belongs to a counted sleeper (rules 1 and 2), so seq changed. */
             s = modesp_port_critical_enter();
             q->owed--;
@@ -175,7 +234,7 @@ esp_err_t modesp_port_waitq_wait(modesp_port_waitq_t *q, uint32_t seen_seq, uint
             continue; /* the block was capped below the deadline: sleep again */
         }
         modesp_port_critical_exit(s);
-        take_owed_token(q); /* rule 2: counted while timing out */
+        take_owed_token(q, sem); /* rule 2: counted while timing out */
         return ESP_OK;
     }
 }
@@ -184,9 +243,10 @@ void modesp_port_waitq_signal(modesp_port_waitq_t *q)
 {
     const uint32_t s = modesp_port_critical_enter();
     q->seq++;
-    uint32_t n = q->sleepers;
+    uint32_t n = q->sleepers; /* 0 unless READY (rule 4): then nothing is given */
     q->sleepers = 0u;
     q->owed += n;
+    const SemaphoreHandle_t sem = q->sem;
     modesp_port_critical_exit(s);
 
     if (n == 0u) {
@@ -195,12 +255,12 @@ void modesp_port_waitq_signal(modesp_port_waitq_t *q)
     if (modesp_port_in_isr()) {
         BaseType_t woken = pdFALSE;
         while (n-- > 0u) {
-            (void)xSemaphoreGiveFromISR(q->sem, &woken);
+            (void)xSemaphoreGiveFromISR(sem, &woken);
         }
         MODESP_FREERTOS_YIELD_FROM_ISR(woken);
     } else {
         while (n-- > 0u) {
-            (void)xSemaphoreGive(q->sem);
+            (void)xSemaphoreGive(sem);
         }
     }
 }

@@ -40,22 +40,54 @@ void modesp_port_critical_exit(uint32_t state)
     (void)pthread_mutex_unlock(&s_critical);
 }
 
-void modesp_port_waitq_init(modesp_port_waitq_t *q)
+/*
+ * Wait queues. One statically initialised mutex guards them all
+ * (port_types.h says why it is not per queue): it is held for a few
+ * instructions and released while a waiter sleeps, so the classes hardly
+ * contend. A queue's condition variable is created by its first wait, under
+ * the mutex; a signal broadcasts only once it exists, and that loses no
+ * wake-up: a waiter sleeps on it only after creating it, under the same
+ * mutex, so before it exists nobody sleeps.
+ */
+static pthread_mutex_t s_waitq_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Under s_waitq_lock: create q's condition variable on CLOCK_MONOTONIC if not done yet. False if refused. */
+static bool waitq_make_ready(modesp_port_waitq_t *q)
 {
+    if (q->ready) {
+        return true;
+    }
     pthread_condattr_t attr;
-    (void)pthread_condattr_init(&attr);
-    (void)pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    (void)pthread_mutex_init(&q->lock, NULL);
-    (void)pthread_cond_init(&q->cond, &attr);
+    if (pthread_condattr_init(&attr) != 0) {
+        return false;
+    }
+    /* The deadlines are modesp_port_time_us() values, i.e. CLOCK_MONOTONIC. */
+    q->ready = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 && pthread_cond_init(&q->cond, &attr) == 0;
     (void)pthread_condattr_destroy(&attr);
-    q->seq = 0u;
+    return q->ready;
+}
+
+/*
+ * No condition variable (the system refused the resources; glibc never
+ * does): sleep a millisecond at most and let the caller look again.
+ */
+static esp_err_t waitq_poll(uint64_t deadline_us)
+{
+    const uint64_t now = modesp_port_time_us();
+    if (now >= deadline_us) {
+        return ESP_ERR_TIMEOUT;
+    }
+    const uint64_t left = deadline_us - now;
+    const struct timespec nap = {.tv_sec = 0, .tv_nsec = (long)((left < 1000u ? left : 1000u) * 1000u)};
+    (void)nanosleep(&nap, NULL);
+    return ESP_OK; /* early return: port.h allows it, the caller re-checks */
 }
 
 uint32_t modesp_port_waitq_seq(modesp_port_waitq_t *q)
 {
-    (void)pthread_mutex_lock(&q->lock);
-    uint32_t seq = q->seq;
-    (void)pthread_mutex_unlock(&q->lock);
+    (void)pthread_mutex_lock(&s_waitq_lock);
+    const uint32_t seq = q->seq;
+    (void)pthread_mutex_unlock(&s_waitq_lock);
     return seq;
 }
 
@@ -65,23 +97,30 @@ esp_err_t modesp_port_waitq_wait(modesp_port_waitq_t *q, uint32_t seen_seq, uint
     ts.tv_sec = (time_t)(deadline_us / 1000000u);
     ts.tv_nsec = (long)((deadline_us % 1000000u) * 1000u);
     esp_err_t result = ESP_OK;
-    (void)pthread_mutex_lock(&q->lock);
+    (void)pthread_mutex_lock(&s_waitq_lock);
     while (q->seq == seen_seq) {
-        if (pthread_cond_timedwait(&q->cond, &q->lock, &ts) == ETIMEDOUT) {
+        if (!waitq_make_ready(q)) {
+            (void)pthread_mutex_unlock(&s_waitq_lock);
+            return waitq_poll(deadline_us);
+        }
+        /* a wake-up that leaves seq unchanged is spurious: the loop sleeps again */
+        if (pthread_cond_timedwait(&q->cond, &s_waitq_lock, &ts) == ETIMEDOUT) {
             result = (q->seq == seen_seq) ? ESP_ERR_TIMEOUT : ESP_OK;
             break;
         }
     }
-    (void)pthread_mutex_unlock(&q->lock);
+    (void)pthread_mutex_unlock(&s_waitq_lock);
     return result;
 }
 
 void modesp_port_waitq_signal(modesp_port_waitq_t *q)
 {
-    (void)pthread_mutex_lock(&q->lock);
+    (void)pthread_mutex_lock(&s_waitq_lock);
     q->seq++;
-    (void)pthread_cond_broadcast(&q->cond);
-    (void)pthread_mutex_unlock(&q->lock);
+    if (q->ready) { /* else nobody sleeps on q: see above */
+        (void)pthread_cond_broadcast(&q->cond);
+    }
+    (void)pthread_mutex_unlock(&s_waitq_lock);
 }
 
 void modesp_port_log(modesp_log_level_t level, const char *tag, const char *fmt, ...)
