@@ -2,10 +2,16 @@
  * Guide section 6, "Ring buffer with pooled blocks", in C.
  *
  * The ring keeps the newest MAX_BLOCKS chunks of data, each in its own pooled
- * block. A new chunk is written into a fresh block first; modesp_pooled_move
- * then puts it in the oldest slot and returns that slot's old block to its
- * pool. The ring therefore holds MAX_BLOCKS blocks however long it runs, and
- * briefly one more while a chunk is added: its class needs MAX_BLOCKS + 1.
+ * block. modesp_pooled_replace frees the oldest slot's block first and then
+ * puts a new zeroed block in that slot, so the ring never holds more than
+ * MAX_BLOCKS blocks: here it uses all 8 blocks of the XLARGE class (the
+ * default configuration) and keeps advancing.
+ *
+ * The guide's own order, a new block first and then `blocks_[i] =
+ * std::move(block)` (modesp_pooled_move in C), holds one block more while a
+ * chunk is added: a ring of N needs N + 1 blocks of its class. With exactly N
+ * the new block cannot be had once the ring is full, and the ring freezes with
+ * its oldest data; the end of this program shows that.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,8 +20,8 @@
 #include "modesp/memory_pool.h"
 
 #define NAME       "example_ring_buffer"
-#define MAX_BLOCKS 4u
-#define N_CHUNKS   10u
+#define MAX_BLOCKS 8u
+#define N_CHUNKS   20u
 
 /* 260 bytes: the 512-byte XLARGE class by default. */
 typedef struct {
@@ -49,20 +55,20 @@ static const char *block_class_name(void)
 
 static esp_err_t ring_add_data(pooled_ring_t *rb, const uint8_t *data, size_t len)
 {
-    MODESP_POOLED(block_t, block); /* freed at return unless moved into the ring */
-    if (block == NULL) {
-        return ESP_ERR_NO_MEM; /* keep the old data rather than lose a slot */
+    block_t **slot = &rb->slots[rb->write_idx];
+    const uint32_t replaced = *slot != NULL ? (*slot)->timestamp : 0u;
+    /* The slot's old block goes back to its pool first, then the slot gets a new zeroed block. */
+    const esp_err_t err = modesp_pooled_replace(*slot, block_t);
+    if (err != ESP_OK) {
+        /* ESP_ERR_NO_MEM: the oldest chunk is gone and the slot is NULL; the next add retries it.
+         * Any other error: the slot did not hold a pooled block and is unchanged. */
+        return err;
     }
+    block_t *block = *slot;
     memcpy(block->data, data, len < sizeof block->data ? len : sizeof block->data);
     block->timestamp = fake_time_ms();
 
-    const uint32_t replaced = rb->slots[rb->write_idx] != NULL ? rb->slots[rb->write_idx]->timestamp : 0u;
-    /* slot = block: the slot's old block goes back to the pool, `block` becomes NULL. */
-    const esp_err_t err = modesp_pooled_move(rb->slots[rb->write_idx], block);
-    if (err != ESP_OK) {
-        return err; /* `block` is still ours and is freed at scope exit */
-    }
-    printf("  t=%4u ms -> slot %zu", (unsigned)rb->slots[rb->write_idx]->timestamp, rb->write_idx);
+    printf("  t=%4u ms -> slot %zu", (unsigned)block->timestamp, rb->write_idx);
     if (replaced != 0u) {
         printf(", replaced the block of t=%u ms", (unsigned)replaced);
     }
@@ -86,8 +92,8 @@ int main(void)
 
     printf("ring of %u blocks of %zu bytes, from the %s class (%zu blocks)\n", MAX_BLOCKS, sizeof(block_t),
            block_class_name(), modesp_pool_capacity(pool));
-    if (modesp_pool_capacity(pool) < MAX_BLOCKS + 1u) {
-        printf("  FAILED: the class needs MAX_BLOCKS + 1 blocks (a new block exists before the old one is freed)\n");
+    if (modesp_pool_capacity(pool) < MAX_BLOCKS) {
+        printf("  FAILED: the class needs MAX_BLOCKS blocks\n");
         return 1;
     }
 
@@ -105,16 +111,26 @@ int main(void)
     for (size_t i = 0; i < MAX_BLOCKS; i++) {
         const block_t *b = ring.slots[(ring.write_idx + i) % MAX_BLOCKS];
         const uint32_t k = N_CHUNKS - MAX_BLOCKS + 1u + (uint32_t)i;
-        printf(" [t=%u ms, byte %u]", (unsigned)b->timestamp, (unsigned)b->data[0]);
+        printf(" [t=%u, byte %u]", (unsigned)b->timestamp, (unsigned)b->data[0]);
         check(b->timestamp == k * 100u && b->data[0] == k && b->data[255] == k, "ring keeps the newest chunks");
     }
     printf("\n");
 
     modesp_pool_stats_t st;
     check(modesp_pool_get_stats(pool, &st) == ESP_OK, "read pool stats");
-    printf("%s class: in_use %u, peak %u (ring + the block being added), total_allocs %u\n", block_class_name(),
-           (unsigned)st.in_use, (unsigned)st.peak, (unsigned)st.total_allocs);
-    check(st.peak == MAX_BLOCKS + 1u && st.total_allocs == N_CHUNKS, "peak MAX_BLOCKS + 1, one allocation per chunk");
+    printf("%s class: in_use %u, peak %u (never more than the ring), total_allocs %u, failures %u\n",
+           block_class_name(), (unsigned)st.in_use, (unsigned)st.peak, (unsigned)st.total_allocs,
+           (unsigned)st.alloc_failures);
+    check(st.peak == MAX_BLOCKS && st.total_allocs == N_CHUNKS && st.alloc_failures == 0u,
+          "peak MAX_BLOCKS, one allocation per chunk, no failure");
+
+    /* The move form's first step, a new block while the ring still holds all of its own. */
+    if (modesp_pool_capacity(pool) == MAX_BLOCKS) {
+        MODESP_POOLED(block_t, next);
+        printf("move form (new block first): %s; it needs MAX_BLOCKS + 1 = %u blocks\n",
+               next == NULL ? "no block, the ring would freeze with its oldest data" : "got a block", MAX_BLOCKS + 1u);
+        check(next == NULL, "a full class has no block for the move form");
+    }
 
     printf("clear the ring\n");
     ring_clear(&ring);

@@ -3,6 +3,8 @@
  *
  *     // typed, zero-initialised allocation from the manager (NULL on failure)
  *     sensor_buffer_t *buf = modesp_make_pooled(sensor_buffer_t);
+ *     ...
+ *     modesp_pooled_free(&buf);           // frees it and sets buf to NULL; note the `&`
  *
  *     // scoped: returned to its pool automatically when `tmp` goes out of scope
  *     {
@@ -15,11 +17,31 @@
  *     ...
  *     modesp_pool_manager_deallocate(modesp_get_pool_manager(), raw, sizeof(command_t));
  *
- *     // move between variables (ring buffer slot = new block); the old slot content is freed
+ *     // ring buffer slot: free the slot's old block, then put a new zeroed block in it
+ *     if (modesp_pooled_replace(slots[i], block_t) == ESP_OK) { fill slots[i] }
+ *
+ *     // move between variables; the destination's old block is freed
  *     modesp_pooled_move(slots[i], block);
  *
  * A type larger than the largest class (CONFIG_MEMORY_POOL_XLARGE_SIZE) is a
- * compile-time error.
+ * compile-time error. modesp_pooled_free takes the address of a pointer
+ * variable: `modesp_pooled_free(p)` without the `&` does not compile.
+ *
+ * Ring buffers, the N + 1 rule: modesp_pooled_move puts a block that already
+ * exists into a slot, so a ring of N slots built that way needs N + 1 blocks of
+ * its class (the new one is allocated while the slot still holds the old one);
+ * with exactly N the allocation fails once the ring is full and the ring keeps
+ * its oldest data. modesp_pooled_replace frees the old block first, so a ring
+ * of N needs N blocks.
+ *
+ * Scoped pointers (MODESP_POOLED, MODESP_POOLED_PTR), C pitfalls:
+ *   - `return name;` returns a block that the scope frees on that same return.
+ *     Hand a scoped object out with `return modesp_pooled_release(name);`.
+ *   - A `goto` or `switch` that jumps into the scope of `name`, past its
+ *     declaration, makes the scope exit free an uninitialised pointer. Clang
+ *     refuses such a jump; GCC accepts it unless -Wjump-misses-init is on (the
+ *     project's tests and examples build with it and -Werror; so should the
+ *     code that uses these macros).
  *
  * A free at scope exit that fails (the variable was pointed at something
  * that is not a live pooled block) cannot return an error; it is counted in
@@ -28,6 +50,9 @@
  * Scope cleanup uses the GCC/Clang `cleanup` attribute. With other compilers
  * MODESP_POOLED is not defined (MODESP_HAS_SCOPED_POOLED is 0): use
  * modesp_make_pooled and call modesp_pooled_free(&ptr) on every exit path.
+ *
+ * The macros are C11 (modesp_pooled_free uses _Generic), not C++. Each
+ * evaluates its arguments once: `modesp_pooled_free(&slots[i++])` is safe.
  */
 #ifndef MODESP_POOLED_H
 #define MODESP_POOLED_H
@@ -40,13 +65,45 @@
 extern "C" {
 #endif
 
-/* Zeroed allocation of `size` bytes with the default strategy; NULL on failure. Not for ISRs
- * when the default strategy is WAIT or HEAP_FALLBACK. */
+/*
+ * Zeroed allocation of `size` bytes with the manager's default strategy.
+ * Returns the block, or NULL on any failure (size 0 or too large, class
+ * exhausted, WAIT timeout). O(size) for the zeroing. ISR-safe unless the
+ * default strategy is WAIT or HEAP_FALLBACK.
+ */
 void *modesp_make_pooled_bytes(size_t size);
 
-/* Free *pptr (if not NULL) through the manager and set it to NULL. Returns the free's result
- * (ESP_OK for a NULL *pptr). pptr is a pointer to a pointer variable. ISR-safe as _free. */
-esp_err_t modesp_pooled_free(void *pptr);
+/*
+ * The function behind modesp_pooled_free: frees *pptr (if not NULL) through the
+ * manager and sets *pptr to NULL. Call it directly only with a real `void **`
+ * (e.g. `void *raw; ... modesp_pooled_free_(&raw)`); for typed pointers use the
+ * macro, which checks the argument.
+ * Returns ESP_OK (also for a NULL *pptr, which is left alone);
+ * ESP_ERR_INVALID_ARG for a NULL pptr; otherwise the error of
+ * modesp_pool_manager_free (MODESP_ERR_FOREIGN_PTR, _MISALIGNED_PTR,
+ * _DOUBLE_FREE, ESP_ERR_INVALID_STATE), in which case *pptr is unchanged.
+ * O(1). ISR-safe as modesp_pool_manager_free.
+ */
+esp_err_t modesp_pooled_free_(void **pptr);
+
+/*
+ * The function behind modesp_pooled_replace: frees *pptr (if not NULL), then
+ * stores a new zeroed block of `size` bytes in it (default strategy).
+ * Returns:
+ *   ESP_OK                 *pptr holds the new block
+ *   ESP_ERR_INVALID_ARG    pptr NULL; nothing changed
+ *   MODESP_ERR_ZERO_SIZE   size 0; nothing changed
+ *   ESP_ERR_INVALID_SIZE   size larger than the largest class; nothing changed
+ *   free's errors          the old block could not be freed (see
+ *                          modesp_pool_manager_free); nothing changed
+ *   ESP_ERR_NO_MEM         the old block was freed but no new block could be
+ *                          had (class exhausted, or WAIT timed out); *pptr is
+ *                          NULL. Between the free and the allocation another
+ *                          task or ISR may take the freed block.
+ * O(size) for the zeroing. ISR-safe unless the default strategy is WAIT or
+ * HEAP_FALLBACK.
+ */
+esp_err_t modesp_pooled_replace_(void **pptr, size_t size);
 
 /* Implementation helpers for the macros below. */
 void *modesp_pooled_take_(void *pptr);
@@ -61,25 +118,97 @@ void modesp_pooled_cleanup_(void *pptr);
         char fits_;                                                                                                    \
     }))
 
-/* A zeroed T from the manager, or NULL. */
-#define modesp_make_pooled(T) (MODESP_POOLED_FITS_(T), (T *)modesp_make_pooled_bytes(sizeof(T)))
-
-/* Take ownership out of a pooled variable: returns its pointer and sets it to NULL. */
-#define modesp_pooled_release(var) modesp_pooled_take_((void *)&(var))
+/*
+ * pp itself, or (void **)0 when pp is the null pointer constant NULL: the
+ * operand the argument checks of modesp_pooled_free look at. The inner
+ * conditional has type int * exactly when pp is a null pointer constant.
+ */
+#define MODESP_POOLED_PP_(pp)                                                                                          \
+    _Generic((1 ? _Generic((pp), void * : (pp), default : (void *)1) : (int *)8), int * : (void **)0, default : (pp))
 
 /*
- * dst = src, freeing what dst held before; src becomes NULL. Both must have the
- * same type. Returns ESP_OK, or the error of freeing dst's old block, in which
- * case nothing changed: dst keeps its block and the caller still owns src.
+ * Compile-time check that pp is the address of a pointer variable (T **, void **)
+ * or NULL: anything else (a T *, a void *, an integer, a pointer to a const
+ * pointer) does not compile. Evaluates nothing.
+ */
+#define MODESP_POOLED_CHECK_PP_(pp)                                                                                    \
+    ((void)sizeof(*MODESP_POOLED_PP_(pp) = NULL), (void)sizeof(&**MODESP_POOLED_PP_(pp)))
+
+/*
+ * esp_err_t modesp_pooled_free(T **pp): free *pp through the manager and set
+ * it to NULL; pp is the address of the pointer variable (`&buf`, `&m->cache`).
+ * A T * without the `&`, a void *, or an integer does not compile. Returns as
+ * modesp_pooled_free_: ESP_OK (also for a NULL *pp), ESP_ERR_INVALID_ARG for
+ * pp NULL, or the free's error with *pp unchanged. O(1); ISR-safe as
+ * modesp_pool_manager_free.
+ */
+#define modesp_pooled_free(pp) (MODESP_POOLED_CHECK_PP_(pp), modesp_pooled_free_((void **)(void *)(pp)))
+
+/* A zeroed T from the manager, or NULL. O(sizeof(T)); ISR safety as modesp_make_pooled_bytes. */
+#define modesp_make_pooled(T) (MODESP_POOLED_FITS_(T), (T *)modesp_make_pooled_bytes(sizeof(T)))
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MODESP_POOLED_TYPEOF_(x) __typeof__(x)
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L
+#define MODESP_POOLED_TYPEOF_(x) typeof(x)
+#endif
+
+/*
+ * T *modesp_pooled_release(T *var): take ownership out of a pooled variable:
+ * returns its pointer and sets `var` to NULL, so a scope no longer frees it.
+ * `var` must be a modifiable pointer variable. The result has var's own type
+ * where the compiler has __typeof__ (GCC, Clang) or C23 typeof
+ * (MODESP_HAS_TYPED_RELEASE is 1), so assigning it to another pointer type
+ * is an incompatible-pointer-types diagnostic; elsewhere it is void *.
+ * No errors. O(1). ISR-safe.
+ */
+#ifdef MODESP_POOLED_TYPEOF_
+#define MODESP_HAS_TYPED_RELEASE 1
+#define modesp_pooled_release(var)                                                                                     \
+    ((void)sizeof((var) = NULL), (void)sizeof(&*(var)), (MODESP_POOLED_TYPEOF_(var))modesp_pooled_take_((void *)&(var)))
+#else
+#define MODESP_HAS_TYPED_RELEASE 0
+#define modesp_pooled_release(var)                                                                                     \
+    ((void)sizeof((var) = NULL), (void)sizeof(&*(var)), modesp_pooled_take_((void *)&(var)))
+#endif
+
+/*
+ * esp_err_t modesp_pooled_replace(T *var, T): free the block `var` holds (if
+ * any) first, then put a new zeroed T from the manager in `var`. `var` must be
+ * a pointer variable that a T * can be assigned to; T larger than the largest
+ * class does not compile. Holds at most one block of T's class at any time,
+ * so a ring of N slots refilled this way needs exactly N blocks (compare
+ * modesp_pooled_move). Returns as modesp_pooled_replace_: ESP_OK; the free's
+ * error with nothing changed; ESP_ERR_NO_MEM with the old block freed and
+ * `var` NULL. O(sizeof(T)); ISR-safe unless the default strategy is WAIT or
+ * HEAP_FALLBACK.
+ */
+#define modesp_pooled_replace(var, T)                                                                                  \
+    (MODESP_POOLED_FITS_(T), (void)sizeof((var) = (T *)NULL),                                                          \
+     modesp_pooled_replace_((void **)(void *)&(var), sizeof(T)))
+
+/*
+ * esp_err_t modesp_pooled_move(dst, src): dst = src, freeing what dst held
+ * before; src becomes NULL. Both must have the same type. Returns ESP_OK, or
+ * the error of freeing dst's old block, in which case nothing changed: dst
+ * keeps its block and the caller still owns src. The block in src exists
+ * before dst's old block is freed: a ring of N slots filled by moving new
+ * blocks in needs N + 1 blocks of its class (see modesp_pooled_replace).
+ * O(1). ISR-safe as modesp_pool_manager_free.
  */
 #define modesp_pooled_move(dst, src)                                                                                   \
     ((void)sizeof((dst) = (src)), modesp_pooled_assign_((void *)&(dst), (void *)&(src)))
 
 #if defined(__GNUC__) || defined(__clang__)
 #define MODESP_HAS_SCOPED_POOLED 1
-/* Declare `T *name` holding a zeroed pooled T (or NULL), freed when `name` leaves scope. */
+/*
+ * Declare `T *name` holding a zeroed pooled T (or NULL), freed when `name`
+ * leaves scope. Hand it out with `return modesp_pooled_release(name);`, never
+ * `return name;` (that block is freed on the way out). Do not jump into its
+ * scope with goto or switch (-Wjump-misses-init catches that in GCC).
+ */
 #define MODESP_POOLED(T, name) __attribute__((cleanup(modesp_pooled_cleanup_))) T *name = modesp_make_pooled(T)
-/* Declare a scoped pooled pointer that starts NULL (assign with modesp_pooled_move). */
+/* Declare a scoped pooled pointer that starts NULL (fill with modesp_pooled_replace or _move). */
 #define MODESP_POOLED_PTR(T, name) __attribute__((cleanup(modesp_pooled_cleanup_))) T *name = NULL
 #else
 #define MODESP_HAS_SCOPED_POOLED 0
