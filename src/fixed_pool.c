@@ -12,20 +12,35 @@
  * the index of the next free block. Free-list links are never stored inside
  * the blocks.
  *
- * Invariants (checked by modesp_pool_check_integrity at quiescence):
+ * Invariants (I1-I3 checked by modesp_pool_check_integrity at quiescence):
  *  I1  Following links from head reaches NIL after exactly the number of
  *      FREE blocks; every index on the way is < capacity and in state FREE.
  *  I2  Every block is in exactly one of: on the free list (FREE), ALLOCATED
- *      (counted by in_use), QUARANTINED (counted by quarantined).
- *  I3  in_use <= peak <= capacity.
- *  I4  A block's metadata word changes only (a) by the context that owns
- *      the block (the allocator that popped it, the freer that claimed it),
- *      or (b) by a successful claim CAS ALLOCATED -> FREE. It never changes
- *      while the block is on the free list.
+ *      (counted by in_use), QUARANTINED (counted by quarantined), or for the
+ *      few instructions of a free, RELEASING (still counted by in_use).
+ *  I3  peak <= capacity (and readers report max(peak, in_use)).
+ *  I4  Ownership. A block has at most one owner at any time: the pop that
+ *      moved its word FREE -> ALLOCATED with a CAS (P5) owns it until the
+ *      free whose CAS moved it ALLOCATED -> RELEASING (F1); that free owns it
+ *      until its store RELEASING -> FREE (F3). Only those two CASes change a
+ *      block's state between FREE and owned; an owner alone writes its
+ *      block's word with plain stores (F3 from RELEASING, QUARANTINED after
+ *      P5), and a FREE word is otherwise changed only by CAS. Each CAS
+ *      compares the exact word read (generation included), so a context
+ *      acting on a stale read fails instead of acting on a newer period of
+ *      the block.
  *
- * allocate = pop:
+ * The safety property, "no block is handed out twice", rests on I4 alone:
+ * a block is handed out only by a successful P5 CAS from a FREE word, the
+ * CAS leaves it ALLOCATED, and it becomes FREE again only after its owner's
+ * F1 and F3. So two successful P5s on one block always have a free between
+ * them, whatever head, the links or the tag say. The free list and its ABA
+ * tag decide which block a pop tries and whether the list stays whole
+ * (liveness and accounting), not who owns a block.
+ *
+ * allocate = pop + claim:
  *   P1  h = load(head, SEQ_CST) (acquire is all the pop itself needs)
- *   P2  if index(h) == NIL: empty
+ *   P2  if index(h) == NIL: empty (counted in `exhausted`)
  *   P3  w = load(meta[index(h)], ACQUIRE); if w is not FREE (or its link is
  *       out of range) the snapshot h is stale: reload head; if head still
  *       equals h the list is broken (counted in `corruptions`, the pool
@@ -35,8 +50,12 @@
  *       a corruption that is not there.
  *   P4  CAS(head, h -> next(w) | (tag(h) + 1)), success ACQUIRE, failure
  *       ACQUIRE (the reloaded h is used to read meta again, as in P1)
- *   P5  store(meta[i], ALLOCATED | generation + 1 | tag, RELAXED): the block
- *       is ours (I4a); no other context writes this word while we own it.
+ *   P5  CAS(meta[i], w -> ALLOCATED | generation(w) + 1 | tag, RELAXED), from
+ *       the exact FREE word read at P3. It fails only if another context
+ *       claimed this FREE period of the block first, which a whole list never
+ *       allows (a block on the list is reachable from head once); only a
+ *       list damaged by a tag wrap (below) can lead two pops to one block.
+ *       The loser counts a corruption and pops again.
  *
  * allocate = pop with LL/SC (MODESP_POOL_LLSC, src/mp_llsc.h). In the
  * lock-free build on ARMv7-M, ARMv7E-M and ARMv8-M mainline (Cortex-M3/M4/M7/
@@ -113,13 +132,23 @@
  * the bounded retry provides progress.
  *
  * deallocate = claim + push:
- *   F1  claim: CAS(meta[i], ALLOCATED word -> FREE word, RELAXED). Exactly
- *       one of several racing frees of the same block wins; the others see
- *       FREE and return MODESP_ERR_DOUBLE_FREE without writing anything.
+ *   F1  claim: w = load(meta[i]); if w is not ALLOCATED: a double free,
+ *       nothing written. Else one CAS(meta[i], w -> RELEASING | generation(w)
+ *       | poisoned, RELAXED) from that exact word. The word of an allocated
+ *       block changes only through a claim, so the CAS fails only when a
+ *       racing free of the same block won; by then the block may have been
+ *       freed and allocated again (ALLOCATED once more, with a newer
+ *       generation). The loser therefore never retries onto the new word: it
+ *       reports MODESP_ERR_DOUBLE_FREE without writing anything.
  *   F2  in_use -= 1 (RELAXED) before the block becomes reachable, so a
  *       concurrent allocator that pops it increments after this decrement:
- *       in_use never exceeds capacity, and peak stays exact.
- *   F3  h = load(head, RELAXED); store(meta[i].link = index(h), RELAXED)
+ *       in_use never exceeds capacity.
+ *   F3  h = load(head, RELAXED); store(meta[i], FREE | generation | poisoned
+ *       | link = index(h), RELAXED): a plain store, the word is RELEASING and
+ *       ours (I4). On a retry after a failed F4 the block is FREE, so the new
+ *       link goes in with a CAS from the word we stored; if that CAS fails a
+ *       pop claimed the block through a damaged list, the block is its owner's
+ *       now, and we stop without pushing it (counted in `corruptions`).
  *   F4  CAS(head, h -> i | tag(h)), success SEQ_CST, failure SEQ_CST (GCC 12
  *       drops the release fence on RV32A with a RELAXED failure order); on
  *       failure go to F3 with the value the CAS returned.
@@ -133,6 +162,13 @@
  *    release sequence headed by the push.
  *  - P4's success ACQUIRE makes the block's previous contents and metadata
  *    visible before P5 and before the caller touches the block.
+ *  - P5 and F1 are RELAXED: ownership is settled by the single modification
+ *    order of the block's own word, which every CAS on it reads at its
+ *    latest value; the hand-over of the block's contents is still the
+ *    push/pop pair above. A pop that reaches a block only through a list
+ *    damaged by a tag wrap may not synchronise with its freer's poison
+ *    writes and then quarantine a block that was not written: a false alarm
+ *    that only follows a corruption already counted.
  *  - The LL/SC pop keeps these orders. Cortex-M: the L3 load has an address
  *    dependency on the LDREX, which orders it after; every exit of the
  *    sequence (STREX stored, STREX failed, no STREX) ends with a DMB. That
@@ -162,53 +198,60 @@
  *    barrier before it on ARMv7-M (dmb) and RV32 (fence rw,rw).
  *  - Statistics counters are RELAXED: they order nothing.
  *
- * Why each CAS is ABA-safe:
+ * Why each CAS is ABA-safe, and what the tag is for:
+ *  - P5 and F1 (the claims) decide ownership (I4). Each compares the whole
+ *    word including the 8-bit generation, which every P5 advances, so a
+ *    context whose read is stale fails. The one residual case is a context
+ *    holding a read across exactly a multiple of 256 allocations of that
+ *    one block: a racing double free (a misuse) delayed that long could then
+ *    free the block's current owner's allocation, as any allocator without
+ *    handles would. A pop's P5 is never exposed to it: a FREE word that
+ *    matches is a FREE block, which has no owner to take it from.
  *  - P4 (pop). The danger is the classic one: a popper reads h = (A, t) and
- *    next(A) = B, sleeps, and meanwhile A is popped, B is popped (now
- *    allocated) and A is pushed back, so head is A again; a plain CAS on the
- *    index would install B, an allocated block, as head. Here every
- *    successful pop adds 1 to the tag, so head can hold (A, t) again only
- *    after exactly k * 2^(32 - idx_bits) pops. Pushes do not change the tag
- *    and need not: between a pop's P1 and P4, pushes alone only place
- *    other blocks on top of A (A cannot be pushed again while it is FREE,
- *    because its claim F1 requires ALLOCATED), so head can only come back to
- *    (A, t) through pops.
+ *    next(A) = B, sleeps, and meanwhile A is popped, B is popped and A is
+ *    pushed back, so head is A again; a plain CAS on the index would install
+ *    B as head although B is taken. Every successful pop adds 1 to the tag,
+ *    so head can hold (A, t) again only after exactly k * 2^(32 - idx_bits)
+ *    pops. Pushes do not change the tag and need not: between a pop's P1 and
+ *    P4, pushes alone only place other blocks on top of A (A cannot be pushed
+ *    again while it is FREE, because its claim F1 requires ALLOCATED), so
+ *    head can only come back to (A, t) through pops.
  *  - F4 (push) has no ABA hazard: it installs i with link = index(h), and
  *    when the CAS succeeds head equals h, so index(h) is the current top of
  *    the list whatever happened in between; the tag is neither needed nor
  *    changed. (Pushes stay CAS loops on every ISA.)
- *  - F1 (claim) compares the whole metadata word including the 8-bit
- *    generation; it only arbitrates between frees of one block and has no
- *    ABA hazard of its own: the winner owns the block.
  *
- * How long would a preempted popper have to sleep for the tag to wrap onto
- * the same value? 2^(32 - idx_bits) pops, each of which needs a prior push,
- * so that many alloc/free pairs on that one pool. The default classes have
- * 8..128 blocks: idx_bits 4..8, tags of 24..28 bits, 16.7 M to 268 M pairs.
- * At 0.5 us per pair (ESP32 at 240 MHz, a generous lower bound) that is 8 s
- * to 134 s of uninterrupted hammering on one pool while the popper sleeps
- * between two adjacent instructions, and even then the head must hold the
- * same block A whose link changed. The worst case allowed by the API is a
- * pool of 65535 blocks: a 16-bit tag, 65536 pairs, about 33 ms at 0.5 us per
- * pair. What guards it beyond the tag:
- *   - P3 re-validates that A is still FREE before the CAS; a stale read of
- *     an allocated A never feeds a CAS.
- *   - If a wrap ever installed an allocated block as head, P3 detects it on
- *     the next pop (head unchanged, block not FREE), counts a corruption and
- *     fails the allocation; the integrity check names the block. It never
- *     hands one block to two owners through that path.
- *   - Where the LL/SC pop is built (ARMv7-M, ARMv7E-M, ARMv8-M mainline;
- *     RV32 with A; lock-free build) a pop that completes with its own SC
- *     does not depend on the tag at all: the SC fails on any intervening
- *     write to head. Only a pop that fell back to the CAS after
- *     MODESP_POOL_LLSC_TRIES failed SCs is exposed to the wrap above.
- *     Everywhere else the pop is the tagged CAS and relies on the tag: x86
- *     (the host build), Xtensa LX6/LX7 (S32C1I is a true CAS), RV64,
- *     Cortex-M0/M0+, RV32 without A and LX106 (the critical-section build,
- *     whose CAS runs inside the port's critical section), and any build
- *     with -DMODESP_POOL_NO_LLSC.
- *   - Users who need pools above 4096 blocks on a dual-core part with long
- *     preemption should split them: idx_bits <= 12 keeps a >= 20-bit tag.
+ * If the tag wraps (a popper preempted between P3 and P4 while the pool runs
+ * 2^(32 - idx_bits) alloc/free pairs), its stale P4 installs the B it read,
+ * whatever B is by then:
+ *   - B allocated: the next pop finds it not FREE at an unchanged head (P3),
+ *     counts a corruption and reports empty; the integrity check names it.
+ *   - B popped by a context Z that has not run P5 yet (its word still FREE
+ *     with a valid link): the next pop reaches B too, and both run P5 from
+ *     the same FREE word; one CAS wins, the other counts a corruption and
+ *     pops again. (Before P5 was a CAS both owned B: the wrap was a double
+ *     hand-out. tests/test_interleavings.c forces exactly this.)
+ *   - B being freed (between F3 and F4): a pop may claim it; the freer's F3
+ *     CAS then fails and it does not push B.
+ * In every case blocks can be lost from the list (the integrity check
+ * reports LOST_BLOCK or FREE_MARKED_USED) and allocations can fail, but no
+ * block gets two owners: with the tag at zero bits the pool still never
+ * hands a block out twice, and the tag only makes such damage improbable.
+ * How improbable: 2^(32 - idx_bits) pairs on one pool while the popper
+ * sleeps between two adjacent instructions. The default classes have 8..128
+ * blocks: tags of 24..28 bits, 16.7 M to 268 M pairs, 8 s to 134 s of
+ * uninterrupted hammering at 0.5 us per pair (ESP32 at 240 MHz). The worst
+ * case the API allows, 65535 blocks, leaves a 16-bit tag: 65536 pairs, about
+ * 33 ms; split such pools (idx_bits <= 12 keeps a >= 20-bit tag).
+ * Where the LL/SC pop is built (ARMv7-M, ARMv7E-M, ARMv8-M mainline; RV32
+ * with A; lock-free build) a pop that completes with its own SC does not
+ * depend on the tag at all: the SC fails on any intervening write to head.
+ * Only a pop that fell back to the CAS after MODESP_POOL_LLSC_TRIES failed
+ * SCs is exposed to the wrap. Everywhere else the pop is the tagged CAS: x86
+ * (the host build), Xtensa LX6/LX7 (S32C1I is a true CAS), RV64,
+ * Cortex-M0/M0+, RV32 without A and LX106 (the critical-section build, whose
+ * CAS runs inside the port's critical section), and any build with
+ * -DMODESP_POOL_NO_LLSC.
  *
  * The critical-section build (mp_atomic.h) runs the very same steps with each
  * atomic operation inside the port's critical section.
@@ -220,7 +263,9 @@
 
 #include "mp_atomic.h"
 #include "mp_llsc.h"
+#include "mp_pause.h"
 #include "pool_meta.h"
+#include "pool_internal.h"
 #include "port.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -255,7 +300,8 @@ static const char *TAG = "mempool";
 #define HOT_INLINE static inline __attribute__((always_inline))
 #endif
 
-static inline bool pool_ok(const modesp_pool_t *p) { return p != NULL && p->magic == MODESP_POOL_MAGIC; }
+/* Any initialised pool, the manager's included (the two magics differ in bit 0 only). */
+static inline bool pool_ok(const modesp_pool_t *p) { return p != NULL && (p->magic | 1u) == (MODESP_POOL_MAGIC | 1u); }
 
 static inline uint32_t idx_mask(const modesp_pool_t *p) { return p->idx_mask; }
 
@@ -290,8 +336,13 @@ esp_err_t modesp_pool_init(modesp_pool_t *pool, const char *name, void *storage,
     if (pool == NULL || storage == NULL || meta == NULL || ((uintptr_t)storage % MODESP_POOL_ALIGN) != 0u) {
         return ESP_ERR_INVALID_ARG;
     }
-    if (block_size == 0u || block_size > 0x100000u || count_ == 0u || count_ > MODESP_POOL_MAX_BLOCKS ||
-        storage_size < MODESP_POOL_STORAGE_SIZE(block_size, count_)) {
+    if (block_size == 0u || block_size > 0x100000u || count_ == 0u || count_ > MODESP_POOL_MAX_BLOCKS) {
+        return ESP_ERR_INVALID_SIZE;
+    }
+    /* In 64 bits: 1 MiB x 4096 blocks already wraps a 32-bit size_t, and a
+     * wrapped product would let a far too small storage pass. */
+    const uint64_t needed = (uint64_t)MODESP_POOL_STRIDE(block_size) * (uint64_t)count_;
+    if ((uint64_t)storage_size < needed || needed > (uint64_t)SIZE_MAX) {
         return ESP_ERR_INVALID_SIZE;
     }
     /* The same fields MODESP_POOL_INITIALIZER derives at compile time, computed
@@ -359,6 +410,7 @@ HOT_INLINE uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word)
             continue;
         }
         const uint32_t new_head = ((head & ~mask) + (mask + 1u)) | next;
+        MP_PAUSE(MP_PAUSE_POP_BEFORE_CAS, p);
         if (mp_cas(&p->head, &head, new_head, MP_ACQUIRE, MP_ACQUIRE)) {
             *meta_word = w;
             return idx;
@@ -412,43 +464,69 @@ HOT_INLINE uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word)
 }
 #endif
 
-/* Steps F3..F4: make a claimed block reachable. `w` is its FREE metadata word. */
+/* Steps F3..F4: make a claimed (RELEASING) block reachable. `w` is its FREE
+ * metadata word without the link. */
 HOT_INLINE void pool_push(modesp_pool_t *p, uint32_t idx, uint32_t w)
 {
     const uint32_t mask = idx_mask(p);
     uint32_t head = mp_load(&p->head, MP_RELAXED);
+    uint32_t linked = w | meta_link_encode(idx, head & mask);
+    /* F3, first time: the word is RELEASING and ours alone, so a plain store. */
+    mp_store(&p->meta[idx], linked, MP_RELAXED);
     uint32_t spins = 1u;
     for (;;) {
-        mp_store(&p->meta[idx], (w & ~META_LINK_MASK) | meta_link_encode(idx, head & mask), MP_RELAXED);
-        /* Failure order SEQ_CST, not RELAXED: with a RELAXED failure order GCC 12
-         * for RV32A emits `lr.w; bne; sc.w.aq` with no release fence, which would
-         * let the link and block stores above pass the push on a multi-hart part.
-         * With SEQ_CST it emits `fence iorw,ow; lr.w.aq; sc.w.aq`. Free elsewhere. */
+        MP_PAUSE(MP_PAUSE_FREE_BEFORE_PUSH, p);
+        /* F4. Failure order SEQ_CST, not RELAXED: with a RELAXED failure order
+         * GCC 12 for RV32A emits `lr.w; bne; sc.w.aq` with no release fence,
+         * which would let the link and block stores above pass the push on a
+         * multi-hart part. With SEQ_CST it emits `fence iorw,ow; lr.w.aq;
+         * sc.w.aq`. Free elsewhere. */
         if (mp_cas(&p->head, &head, (head & ~mask) | idx, MP_SEQ_CST, MP_SEQ_CST)) {
             return;
         }
         mp_backoff(&spins);
+        /* F3 again, now as a CAS from the word we wrote: the block is FREE, and
+         * only a list damaged by a tag wrap could let a pop reach it before
+         * the push. If a pop claimed it (P5), it is that pop's block now and
+         * must not be pushed. */
+        const uint32_t relinked = w | meta_link_encode(idx, head & mask);
+        uint32_t expected = linked;
+        if (!mp_cas(&p->meta[idx], &expected, relinked, MP_RELAXED, MP_RELAXED)) {
+            count(&p->corruptions);
+            return;
+        }
+        linked = relinked;
     }
 }
 
+/* Pop and claim one block for `tag`. The caller checked the handle. */
 HOT_INLINE void *pool_take(modesp_pool_t *p, uint32_t tag)
 {
-    if (!pool_ok(p)) {
-        return NULL;
-    }
     for (;;) {
         uint32_t w = 0;
         const uint32_t idx = pool_pop(p, &w);
         if (idx == p->capacity) {
-            count(&p->alloc_failures);
+            count(&p->exhausted);
             return NULL;
+        }
+        MP_PAUSE(MP_PAUSE_POP_BEFORE_CLAIM, p);
+        /* P5: claim the exact FREE word read at P3. Only a list damaged by a
+         * tag wrap can give one block to two pops; this CAS lets one of them
+         * have it, and the other looks again. */
+        uint32_t expected = w;
+        const uint32_t mine =
+            ((w & META_GEN_MASK) + META_GEN_ONE) | META_ALLOCATED | ((tag << META_TAG_SHIFT) & META_TAG_MASK);
+        if (!mp_cas(&p->meta[idx], &expected, mine, MP_RELAXED, MP_RELAXED)) {
+            count(&p->corruptions);
+            continue;
         }
         uint8_t *block = block_at(p, idx);
         ASAN_UNPOISON_BLOCK(block, p->stride);
         if (MODESP_POISON_ENABLED && (w & META_POISONED) != 0u && !poison_intact(block, p->stride)) {
             /* Someone wrote to this block after freeing it. Withdraw it for good so
-             * the stale writer cannot corrupt the next owner, and try the next one. */
-            mp_store(&p->meta[idx], (w & META_GEN_MASK) | META_QUARANTINED, MP_RELAXED);
+             * the stale writer cannot corrupt the next owner, and try the next one.
+             * The block is ours since P5: a plain store. */
+            mp_store(&p->meta[idx], (mine & META_GEN_MASK) | META_QUARANTINED, MP_RELAXED);
             count(&p->poison_violations);
             count(&p->quarantined);
             if (!modesp_port_in_isr()) {
@@ -457,10 +535,6 @@ HOT_INLINE void *pool_take(modesp_pool_t *p, uint32_t tag)
             }
             continue;
         }
-        /* P5: the block is ours. */
-        mp_store(&p->meta[idx],
-                 ((w & META_GEN_MASK) + META_GEN_ONE) | META_ALLOCATED | ((tag << META_TAG_SHIFT) & META_TAG_MASK),
-                 MP_RELAXED);
         const uint32_t now = mp_fetch_add(&p->in_use, 1u, MP_RELAXED) + 1u;
         mp_max(&p->peak, now);
         count(&p->total_allocs);
@@ -468,21 +542,60 @@ HOT_INLINE void *pool_take(modesp_pool_t *p, uint32_t tag)
     }
 }
 
-void *modesp_pool_allocate(modesp_pool_t *pool) { return pool_take(pool, 0u); }
+/* The pool API's gate: a usable handle, and not one of the manager's pools. */
+HOT_INLINE bool api_ok(modesp_pool_t *p)
+{
+    if (p != NULL && p->magic == MODESP_POOL_MAGIC) {
+        return true; /* one compare on the hot path */
+    }
+    if (p != NULL && p->magic == MODESP_POOL_MAGIC_MANAGED) {
+        count(&p->wrong_api);
+    }
+    return false;
+}
 
-void *modesp_pool_allocate_tagged(modesp_pool_t *pool, uint8_t tag) { return pool_take(pool, tag); }
+HOT_INLINE void *api_take(modesp_pool_t *p, uint32_t tag)
+{
+    void *block = pool_take(p, tag);
+    if (block == NULL) {
+        count(&p->alloc_failures);
+    }
+    return block;
+}
+
+void *modesp_pool_allocate(modesp_pool_t *pool) { return api_ok(pool) ? api_take(pool, 0u) : NULL; }
+
+void *modesp_pool_allocate_tagged(modesp_pool_t *pool, uint8_t tag)
+{
+    if (!api_ok(pool)) {
+        return NULL;
+    }
+    if (tag > (META_TAG_MASK >> META_TAG_SHIFT)) {
+        count(&pool->invalid_requests);
+        return NULL;
+    }
+    return api_take(pool, tag);
+}
 
 void *modesp_pool_allocate_zeroed_(modesp_pool_t *pool, size_t size)
 {
-    if (!pool_ok(pool) || size > pool->block_size) {
+    if (!api_ok(pool)) {
         return NULL;
     }
-    void *block = pool_take(pool, 0u);
+    if (size > pool->block_size) {
+        count(&pool->invalid_requests);
+        return NULL;
+    }
+    void *block = api_take(pool, 0u);
     if (block != NULL) {
         memset(block, 0, size);
     }
     return block;
 }
+
+void *modesp_pool_take_managed_(modesp_pool_t *pool, uint32_t tag) { return pool_take(pool, tag); }
+
+void modesp_pool_count_failure_(modesp_pool_t *pool) { count(&pool->alloc_failures); }
 
 /* Range and boundary checks, without touching any shared state. */
 HOT_INLINE esp_err_t locate(const modesp_pool_t *p, const void *ptr, uint32_t *index)
@@ -512,11 +625,9 @@ HOT_INLINE esp_err_t locate(const modesp_pool_t *p, const void *ptr, uint32_t *i
     return ESP_OK;
 }
 
-esp_err_t modesp_pool_deallocate(modesp_pool_t *pool, void *ptr)
+/* Checks, then F1 (claim), F2, F3..F4. The caller checked the handle. */
+HOT_INLINE esp_err_t pool_give(modesp_pool_t *pool, void *ptr)
 {
-    if (!pool_ok(pool)) {
-        return MODESP_ERR_BAD_POOL;
-    }
     uint32_t idx = 0;
     const esp_err_t where = locate(pool, ptr, &idx);
     if (where != ESP_OK) {
@@ -525,19 +636,24 @@ esp_err_t modesp_pool_deallocate(modesp_pool_t *pool, void *ptr)
                                                 : &pool->misaligned_frees);
         return where;
     }
-    /* F1: claim. */
+    /* F1: claim, one CAS from the exact word read. The word of an allocated
+     * block changes only through a claim, so a failed CAS means another free
+     * of the block won, and the block may by now be allocated again (the same
+     * state, a newer generation): never retry onto it; it is a double free. */
     const uint32_t poisoned = (MODESP_POISON_ENABLED && pool->poison) ? META_POISONED : 0u;
     uint32_t w = mp_load(&pool->meta[idx], MP_RELAXED);
-    uint32_t freed;
-    do {
-        if ((w & META_STATE_MASK) != META_ALLOCATED) {
-            count(&pool->double_frees);
-            return MODESP_ERR_DOUBLE_FREE;
-        }
-        /* state FREE is 0; `poisoned` is a constant 0 when poisoning is compiled out */
-        // cppcheck-suppress badBitmaskCheck
-        freed = (w & META_GEN_MASK) | poisoned;
-    } while (!mp_cas(&pool->meta[idx], &w, freed, MP_RELAXED, MP_RELAXED));
+    if ((w & META_STATE_MASK) != META_ALLOCATED) {
+        count(&pool->double_frees);
+        return MODESP_ERR_DOUBLE_FREE;
+    }
+    MP_PAUSE(MP_PAUSE_FREE_BEFORE_CLAIM, pool);
+    /* `poisoned` is a constant 0 when poisoning is compiled out */
+    // cppcheck-suppress badBitmaskCheck
+    const uint32_t freed = (w & META_GEN_MASK) | poisoned;
+    if (!mp_cas(&pool->meta[idx], &w, freed | META_RELEASING, MP_RELAXED, MP_RELAXED)) {
+        count(&pool->double_frees);
+        return MODESP_ERR_DOUBLE_FREE;
+    }
 
     uint8_t *block = block_at(pool, idx);
     if (poisoned != 0u) {
@@ -548,6 +664,23 @@ esp_err_t modesp_pool_deallocate(modesp_pool_t *pool, void *ptr)
     pool_push(pool, idx, freed);                       /* F3, F4 */
     return ESP_OK;
 }
+
+esp_err_t modesp_pool_deallocate(modesp_pool_t *pool, void *ptr)
+{
+    if (pool == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    if (pool->magic == MODESP_POOL_MAGIC) {
+        return pool_give(pool, ptr);
+    }
+    if (pool->magic == MODESP_POOL_MAGIC_MANAGED) {
+        count(&pool->wrong_api);
+        return MODESP_ERR_MANAGED_POOL;
+    }
+    return MODESP_ERR_BAD_POOL;
+}
+
+esp_err_t modesp_pool_give_managed_(modesp_pool_t *pool, void *ptr) { return pool_give(pool, ptr); }
 
 bool modesp_pool_contains(const modesp_pool_t *pool, const void *ptr)
 {
@@ -561,11 +694,11 @@ bool modesp_pool_contains(const modesp_pool_t *pool, const void *ptr)
 
 esp_err_t modesp_pool_block_index(const modesp_pool_t *pool, const void *ptr, uint32_t *index)
 {
+    if (pool == NULL || index == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
     if (!pool_ok(pool)) {
         return MODESP_ERR_BAD_POOL;
-    }
-    if (index == NULL) {
-        return ESP_ERR_INVALID_ARG;
     }
     return locate(pool, ptr, index);
 }
@@ -589,10 +722,7 @@ size_t modesp_pool_block_size(const modesp_pool_t *pool) { return pool_ok(pool) 
 
 size_t modesp_pool_capacity(const modesp_pool_t *pool) { return pool_ok(pool) ? pool->capacity : 0u; }
 
-size_t modesp_pool_in_use(const modesp_pool_t *pool)
-{
-    return pool_ok(pool) ? mp_load(&((modesp_pool_t *)pool)->in_use, MP_RELAXED) : 0u;
-}
+size_t modesp_pool_in_use(const modesp_pool_t *pool) { return pool_ok(pool) ? mp_load(&pool->in_use, MP_RELAXED) : 0u; }
 
 esp_err_t modesp_pool_get_stats(const modesp_pool_t *pool, modesp_pool_stats_t *stats)
 {
@@ -602,14 +732,18 @@ esp_err_t modesp_pool_get_stats(const modesp_pool_t *pool, modesp_pool_stats_t *
     if (!pool_ok(pool)) {
         return MODESP_ERR_BAD_POOL;
     }
-    modesp_pool_t *p = (modesp_pool_t *)pool; /* atomics take non-const pointers; nothing is written */
+    const modesp_pool_t *p = pool;
     stats->name = p->name;
     stats->block_size = p->block_size;
     stats->capacity = p->capacity;
     stats->in_use = mp_load(&p->in_use, MP_RELAXED);
-    stats->peak = mp_load(&p->peak, MP_RELAXED);
+    const uint32_t peak = mp_load(&p->peak, MP_RELAXED);
+    stats->peak = peak > stats->in_use ? peak : stats->in_use; /* see modesp_pool_reset_stats */
     stats->total_allocs = mp_load(&p->total_allocs, MP_RELAXED);
     stats->alloc_failures = mp_load(&p->alloc_failures, MP_RELAXED);
+    stats->exhausted = mp_load(&p->exhausted, MP_RELAXED);
+    stats->invalid_requests = mp_load(&p->invalid_requests, MP_RELAXED);
+    stats->wrong_api = mp_load(&p->wrong_api, MP_RELAXED);
     stats->null_frees = mp_load(&p->null_frees, MP_RELAXED);
     stats->foreign_frees = mp_load(&p->foreign_frees, MP_RELAXED);
     stats->misaligned_frees = mp_load(&p->misaligned_frees, MP_RELAXED);
@@ -629,14 +763,23 @@ esp_err_t modesp_pool_reset_stats(modesp_pool_t *pool)
     if (!pool_ok(pool)) {
         return MODESP_ERR_BAD_POOL;
     }
-    uint32_t *const zeroed[] = {&pool->total_allocs,      &pool->alloc_failures,   &pool->null_frees,
+    uint32_t *const zeroed[] = {&pool->total_allocs,      &pool->alloc_failures,   &pool->exhausted,
+                                &pool->invalid_requests,  &pool->wrong_api,        &pool->null_frees,
                                 &pool->foreign_frees,     &pool->misaligned_frees, &pool->double_frees,
                                 &pool->poison_violations, &pool->corruptions};
     for (size_t i = 0; i < sizeof zeroed / sizeof zeroed[0]; i++) {
         mp_store(zeroed[i], 0u, MP_RELAXED);
     }
-    /* peak restarts from now; a racing allocation can only raise it again. */
-    mp_store(&pool->peak, mp_load(&pool->in_use, MP_RELAXED), MP_RELAXED);
+    /* peak restarts from now. An allocation between the read and the store
+     * may have found the old peak high enough and left it; the store then
+     * writes a value below the new in_use. Raising it again from a fresh read
+     * narrows that window but cannot close it without a barrier on every
+     * allocation, so readers (get_stats, the integrity check) take
+     * max(peak, in_use), which is always a true high-water mark. */
+    const uint32_t now_in_use = mp_load(&pool->in_use, MP_RELAXED);
+    MP_PAUSE(MP_PAUSE_RESET_BEFORE_PEAK, pool);
+    mp_store(&pool->peak, now_in_use, MP_RELAXED);
+    mp_max(&pool->peak, mp_load(&pool->in_use, MP_RELAXED));
     return ESP_OK;
 }
 
@@ -647,17 +790,41 @@ static esp_err_t fault(modesp_pool_integrity_t *r, modesp_pool_fault_t f, uint32
     return MODESP_ERR_CORRUPTED;
 }
 
-esp_err_t modesp_pool_check_integrity(const modesp_pool_t *pool, modesp_pool_integrity_t *report)
+/* With the pool quiescent (the caller's promise): every poisoned free block still holds the pattern. */
+static esp_err_t check_poison(const modesp_pool_t *p, modesp_pool_integrity_t *r)
+{
+    for (uint32_t i = 0; i < p->capacity; i++) {
+        const uint32_t w = mp_load(&p->meta[i], MP_RELAXED);
+        if ((w & META_STATE_MASK) != META_FREE || (w & META_POISONED) == 0u) {
+            continue;
+        }
+        uint8_t *block = block_at(p, i);
+        ASAN_UNPOISON_BLOCK(block, p->stride);
+        const bool intact = poison_intact(block, p->stride);
+        ASAN_POISON_BLOCK(block, p->stride);
+        if (!intact) {
+            (void)fault(r, MODESP_POOL_POISON_DAMAGED, i);
+            return MODESP_ERR_USE_AFTER_FREE;
+        }
+    }
+    return ESP_OK;
+}
+
+esp_err_t modesp_pool_check_integrity_ex(const modesp_pool_t *pool, uint32_t flags, modesp_pool_integrity_t *report)
 {
     modesp_pool_integrity_t local = {0};
     modesp_pool_integrity_t *r = (report != NULL) ? report : &local;
     memset(r, 0, sizeof *r);
     r->block = UINT32_MAX;
+    if (pool == NULL || (flags & ~MODESP_POOL_CHECK_POISON) != 0u) {
+        r->fault = MODESP_POOL_BAD_MAGIC;
+        return ESP_ERR_INVALID_ARG;
+    }
     if (!pool_ok(pool)) {
         r->fault = MODESP_POOL_BAD_MAGIC;
         return MODESP_ERR_BAD_POOL;
     }
-    modesp_pool_t *p = (modesp_pool_t *)pool;
+    const modesp_pool_t *p = pool;
     const uint32_t cap = p->capacity;
     const uint32_t mask = idx_mask(p);
 
@@ -680,23 +847,15 @@ esp_err_t modesp_pool_check_integrity(const modesp_pool_t *pool, modesp_pool_int
     }
     r->free_blocks = steps;
 
-    /* I2: classify every block. */
+    /* I2: classify every block from its metadata word alone: the bytes of a
+     * block may belong to another context by now. */
     uint32_t free_count = 0;
     for (uint32_t i = 0; i < cap; i++) {
         const uint32_t w = mp_load(&p->meta[i], MP_RELAXED);
+        MP_PAUSE(MP_PAUSE_CHECK_BLOCK, p);
         switch (w & META_STATE_MASK) {
         case META_FREE:
             free_count++;
-            if (MODESP_POISON_ENABLED && (w & META_POISONED) != 0u && p->poison) {
-                uint8_t *block = block_at(p, i);
-                ASAN_UNPOISON_BLOCK(block, p->stride);
-                const bool intact = poison_intact(block, p->stride);
-                ASAN_POISON_BLOCK(block, p->stride);
-                if (!intact) {
-                    (void)fault(r, MODESP_POOL_POISON_DAMAGED, i);
-                    return MODESP_ERR_USE_AFTER_FREE;
-                }
-            }
             break;
         case META_ALLOCATED:
             r->allocated_blocks++;
@@ -704,7 +863,7 @@ esp_err_t modesp_pool_check_integrity(const modesp_pool_t *pool, modesp_pool_int
         case META_QUARANTINED:
             r->quarantined_blocks++;
             break;
-        default:
+        default: /* RELEASING: a free under way; at quiescence one that never finished */
             return fault(r, MODESP_POOL_BAD_STATE, i);
         }
     }
@@ -715,13 +874,23 @@ esp_err_t modesp_pool_check_integrity(const modesp_pool_t *pool, modesp_pool_int
     if (in_use != r->allocated_blocks || mp_load(&p->quarantined, MP_RELAXED) != r->quarantined_blocks) {
         return fault(r, MODESP_POOL_COUNT_MISMATCH, UINT32_MAX);
     }
-    /* I3 */
-    const uint32_t peak = mp_load(&p->peak, MP_RELAXED);
-    if (peak < in_use || peak > cap) {
+    /* I3. peak below in_use is not a fault: see modesp_pool_reset_stats. */
+    if (mp_load(&p->peak, MP_RELAXED) > cap) {
         return fault(r, MODESP_POOL_PEAK_INVALID, UINT32_MAX);
+    }
+    if (MODESP_POISON_ENABLED && (flags & MODESP_POOL_CHECK_POISON) != 0u && p->poison) {
+        const esp_err_t err = check_poison(p, r);
+        if (err != ESP_OK) {
+            return err;
+        }
     }
     r->fault = MODESP_POOL_OK;
     return ESP_OK;
+}
+
+esp_err_t modesp_pool_check_integrity(const modesp_pool_t *pool, modesp_pool_integrity_t *report)
+{
+    return modesp_pool_check_integrity_ex(pool, 0u, report);
 }
 
 const char *modesp_pool_fault_name(modesp_pool_fault_t f)

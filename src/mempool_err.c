@@ -40,6 +40,10 @@ const char *modesp_err_to_name(esp_err_t err)
         return "MODESP_ERR_USE_AFTER_FREE";
     case MODESP_ERR_FULL:
         return "MODESP_ERR_FULL";
+    case MODESP_ERR_MANAGED_POOL:
+        return "MODESP_ERR_MANAGED_POOL";
+    case MODESP_ERR_ALREADY_REGISTERED:
+        return "MODESP_ERR_ALREADY_REGISTERED";
     default:
         return "UNKNOWN_ERROR";
     }

@@ -145,11 +145,20 @@ static void test_bad_handle(void **state)
     int x;
     assert_null(modesp_pool_allocate(&zeroed));
     assert_null(modesp_pool_allocate(NULL));
-    assert_int_equal(modesp_pool_deallocate(&zeroed, &x), MODESP_ERR_BAD_POOL);
-    assert_int_equal(modesp_pool_deallocate(NULL, &x), MODESP_ERR_BAD_POOL);
-    assert_int_equal(modesp_pool_check_integrity(&zeroed, NULL), MODESP_ERR_BAD_POOL);
+    /* One rule everywhere: a NULL pool is ESP_ERR_INVALID_ARG, a pool that is not
+     * initialised (or overwritten) is MODESP_ERR_BAD_POOL. */
+    uint32_t idx;
     modesp_pool_stats_t st;
+    assert_int_equal(modesp_pool_deallocate(&zeroed, &x), MODESP_ERR_BAD_POOL);
+    assert_int_equal(modesp_pool_deallocate(NULL, &x), ESP_ERR_INVALID_ARG);
+    assert_int_equal(modesp_pool_check_integrity(&zeroed, NULL), MODESP_ERR_BAD_POOL);
+    assert_int_equal(modesp_pool_check_integrity(NULL, NULL), ESP_ERR_INVALID_ARG);
     assert_int_equal(modesp_pool_get_stats(&zeroed, &st), MODESP_ERR_BAD_POOL);
+    assert_int_equal(modesp_pool_get_stats(NULL, &st), ESP_ERR_INVALID_ARG);
+    assert_int_equal(modesp_pool_reset_stats(&zeroed), MODESP_ERR_BAD_POOL);
+    assert_int_equal(modesp_pool_reset_stats(NULL), ESP_ERR_INVALID_ARG);
+    assert_int_equal(modesp_pool_block_index(&zeroed, &x, &idx), MODESP_ERR_BAD_POOL);
+    assert_int_equal(modesp_pool_block_index(NULL, &x, &idx), ESP_ERR_INVALID_ARG);
     assert_int_equal(modesp_pool_get_stats(&t_pool, NULL), ESP_ERR_INVALID_ARG);
     assert_int_equal(modesp_pool_capacity(&zeroed), 0);
     assert_false(modesp_pool_contains(&zeroed, &x));
@@ -331,11 +340,15 @@ static void test_integrity_detects_corruption(void **state)
     expect_fault(MODESP_POOL_LOST_BLOCK);
     restore(&good);
 
-    t_pool.peak = 0;
+    t_pool.peak = SMALL_N + 1u; /* above the capacity */
     expect_fault(MODESP_POOL_PEAK_INVALID);
     restore(&good);
 
-    t_pool.meta[held_idx] = META_STATE_MASK; /* state 3 does not exist */
+    t_pool.peak = 0; /* below in_use: what a reset racing an allocation leaves; not a fault */
+    assert_pool_intact(&t_pool);
+    restore(&good);
+
+    t_pool.meta[held_idx] = META_RELEASING; /* half freed, at quiescence: a free that never finished */
     expect_fault(MODESP_POOL_BAD_STATE);
     restore(&good);
 
@@ -377,7 +390,8 @@ static void test_poison_detects_use_after_free(void **state)
     }
     a[5] = 0x42; /* the stale writer */
     modesp_pool_integrity_t r;
-    assert_int_equal(modesp_pool_check_integrity(&t_pool, &r), MODESP_ERR_USE_AFTER_FREE);
+    assert_int_equal(modesp_pool_check_integrity(&t_pool, &r), ESP_OK); /* metadata only: never reads bytes */
+    assert_int_equal(modesp_pool_check_integrity_ex(&t_pool, MODESP_POOL_CHECK_POISON, &r), MODESP_ERR_USE_AFTER_FREE);
     assert_int_equal(r.fault, MODESP_POOL_POISON_DAMAGED);
     assert_int_equal(r.block, (uint32_t)((a - t_pool.storage) / t_pool.stride));
     uint8_t *b = modesp_pool_allocate(&t_pool);

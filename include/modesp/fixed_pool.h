@@ -99,9 +99,12 @@ typedef struct modesp_pool {
     /* Shared, changed by alloc/free. */
     uint32_t head;              /* free-list head: block index | ABA tag above idx_mask */
     uint32_t in_use;            /* blocks handed out now */
-    uint32_t peak;              /* highest in_use since the last reset */
+    uint32_t peak;              /* highest in_use since the last reset (readers take max(peak, in_use)) */
     uint32_t total_allocs;      /* successful allocations since reset, wraps at 2^32 */
-    uint32_t alloc_failures;    /* allocations refused because the pool was empty */
+    uint32_t alloc_failures;    /* requests that failed as their caller saw them (pool empty) */
+    uint32_t exhausted;         /* times an allocation attempt found the pool empty (also internal retries) */
+    uint32_t invalid_requests;  /* allocations refused for a bad argument (tag > 31, size > block) */
+    uint32_t wrong_api;         /* pool-API calls refused on a pool the manager owns */
     uint32_t null_frees;        /* deallocate(NULL) */
     uint32_t foreign_frees;     /* pointer outside the pool */
     uint32_t misaligned_frees;  /* pointer inside the pool, not at a block start */
@@ -122,11 +125,19 @@ typedef struct modesp_pool {
     uint8_t poison;
 } modesp_pool_t;
 
+/* The magic of a pool the pool manager owns: the pool API refuses to
+ * allocate from it or free into it (one bit apart, so the hot path still
+ * compares one word). */
+#define MODESP_POOL_MAGIC_MANAGED (MODESP_POOL_MAGIC ^ 1u)
+
 /* Static initializer for a pool over given storage. Prefer the DEFINE macros. */
 #define MODESP_POOL_INITIALIZER(name_str, storage_arr, meta_arr, bsize, count)                                         \
+    MODESP_POOL_INITIALIZER_MAGIC_(name_str, storage_arr, meta_arr, bsize, count, MODESP_POOL_MAGIC)
+
+#define MODESP_POOL_INITIALIZER_MAGIC_(name_str, storage_arr, meta_arr, bsize, count, magic_word)                      \
     {                                                                                                                  \
-        0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, MODESP_POOL_MAGIC, (name_str), (storage_arr), (meta_arr),      \
-            (uint32_t)MODESP_POOL_STRIDE(bsize), (uint32_t)(bsize), (uint16_t)(count),                                 \
+        0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, (magic_word), (name_str), (storage_arr),           \
+            (meta_arr), (uint32_t)MODESP_POOL_STRIDE(bsize), (uint32_t)(bsize), (uint16_t)(count),                     \
             (uint16_t)((1u << MODESP_POOL_BITS_(count)) - 1u), (uint8_t)MODESP_POOL_SHIFT_(MODESP_POOL_STRIDE(bsize)), \
             MODESP_POOL_POISON_DEFAULT_                                                                                \
     }
@@ -179,33 +190,46 @@ esp_err_t modesp_pool_init(modesp_pool_t *pool, const char *name, void *storage,
                            size_t block_size, size_t count);
 
 /*
- * Take one block. Returns NULL when the pool is empty (counted in
- * alloc_failures) or the handle is bad. Contents are not zeroed (that would
- * cost O(block size)); see modesp_pool_new for a zeroed typed block.
- * O(1) (with poisoning on: O(block size) to verify the pattern).
- * ISR-safe, thread-safe, lock-free with a 32-bit CAS.
+ * Take one block. Contents are not zeroed (that would cost O(block size));
+ * see modesp_pool_new for a zeroed typed block.
+ * Returns: the block, or NULL when
+ *   the pool is empty                        (alloc_failures and exhausted)
+ *   the pool belongs to the pool manager     (wrong_api: use the manager)
+ *   pool is NULL or not initialised          (not counted: there is no pool)
+ * Complexity: O(1); with poisoning on, O(block size) to verify the pattern.
+ * ISR-safe: yes. Thread-safe, lock-free where the target has a 32-bit CAS.
  */
 void *modesp_pool_allocate(modesp_pool_t *pool);
 
 /*
- * As modesp_pool_allocate, and stores `tag` (0..31) in the block's metadata for
- * its owner (the manager records the requested size class there). Read back
- * with modesp_pool_block_tag. ISR-safe.
+ * As modesp_pool_allocate, and stores `tag` (0..31) in the block's metadata
+ * for its owner; read it back with modesp_pool_block_tag.
+ * Returns: the block, or NULL as modesp_pool_allocate, and for a tag above 31
+ *   (invalid_requests; nothing is taken).
+ * Complexity: O(1). ISR-safe: yes.
  */
 void *modesp_pool_allocate_tagged(modesp_pool_t *pool, uint8_t tag);
 
-/* Allocate and zero the first `size` bytes (size <= block size). ISR-safe. */
+/*
+ * Allocate and zero the first `size` bytes (the engine of modesp_pool_new).
+ * Returns: the block, or NULL as modesp_pool_allocate, and for size > block
+ *   size (invalid_requests). Complexity: O(size). ISR-safe: yes.
+ */
 void *modesp_pool_allocate_zeroed_(modesp_pool_t *pool, size_t size);
 
 /*
- * Return a block. The pointer is checked before anything changes:
- *   ESP_ERR_INVALID_ARG        ptr is NULL                (null_frees)
- *   MODESP_ERR_FOREIGN_PTR     ptr not inside this pool   (foreign_frees)
- *   MODESP_ERR_MISALIGNED_PTR  ptr not at a block start   (misaligned_frees)
- *   MODESP_ERR_DOUBLE_FREE     block already free         (double_frees)
- *   MODESP_ERR_BAD_POOL        pool handle not initialised
- * On error the pool is unchanged. O(1) (poisoning: O(block size)).
- * ISR-safe, thread-safe, lock-free with a 32-bit CAS.
+ * Return a block. The pointer is checked before anything changes.
+ * Errors (the pool is unchanged on every one):
+ *   ESP_ERR_INVALID_ARG        pool is NULL                       (not counted)
+ *   MODESP_ERR_BAD_POOL        pool not initialised or overwritten (not counted)
+ *   MODESP_ERR_MANAGED_POOL    the pool belongs to the manager    (wrong_api)
+ *   ESP_ERR_INVALID_ARG        ptr is NULL                        (null_frees)
+ *   MODESP_ERR_FOREIGN_PTR     ptr not inside this pool           (foreign_frees)
+ *   MODESP_ERR_MISALIGNED_PTR  ptr not at a block start           (misaligned_frees)
+ *   MODESP_ERR_DOUBLE_FREE     block already free, or freed by a racing
+ *                              free of the same block             (double_frees)
+ * Complexity: O(1); with poisoning on, O(block size) to write the pattern.
+ * ISR-safe: yes. Thread-safe, lock-free where the target has a 32-bit CAS.
  */
 esp_err_t modesp_pool_deallocate(modesp_pool_t *pool, void *ptr);
 
@@ -239,9 +263,12 @@ typedef struct {
     uint32_t block_size;        /* constant */
     uint32_t capacity;          /* constant */
     uint32_t in_use;            /* now */
-    uint32_t peak;              /* max in_use since reset; never decreases between resets */
+    uint32_t peak;              /* max in_use since reset (>= in_use); never decreases between resets */
     uint32_t total_allocs;      /* since reset; wraps at 2^32, compare deltas */
-    uint32_t alloc_failures;    /* pool empty; since reset */
+    uint32_t alloc_failures;    /* requests that failed as their caller saw them; since reset */
+    uint32_t exhausted;         /* attempts that found the pool empty (manager retries included); since reset */
+    uint32_t invalid_requests;  /* allocations refused for a bad argument; since reset */
+    uint32_t wrong_api;         /* pool-API calls refused on a manager-owned pool; since reset */
     uint32_t invalid_frees;     /* sum of the four below */
     uint32_t null_frees;        /* since reset */
     uint32_t foreign_frees;     /* since reset */
@@ -255,13 +282,18 @@ typedef struct {
 /*
  * Snapshot of the counters. Each field is read atomically; fields may come
  * from slightly different instants while other contexts allocate.
- * Errors: ESP_ERR_INVALID_ARG, MODESP_ERR_BAD_POOL. O(1), ISR-safe.
+ * Errors: ESP_ERR_INVALID_ARG (pool or stats NULL), MODESP_ERR_BAD_POOL.
+ * Complexity: O(1). ISR-safe: yes.
  */
 esp_err_t modesp_pool_get_stats(const modesp_pool_t *pool, modesp_pool_stats_t *stats);
 
 /*
  * Reset the counters: peak becomes the current in_use, totals and error
- * counters become 0; in_use and quarantined are kept. ISR-safe.
+ * counters become 0; in_use and quarantined are kept. A reset racing an
+ * allocation may store a peak below the new in_use; readers report
+ * max(peak, in_use), which is still a true high-water mark.
+ * Errors: ESP_ERR_INVALID_ARG (NULL), MODESP_ERR_BAD_POOL.
+ * Complexity: O(1). ISR-safe: yes.
  */
 esp_err_t modesp_pool_reset_stats(modesp_pool_t *pool);
 
@@ -274,9 +306,9 @@ typedef enum {
     MODESP_POOL_FREE_MARKED_USED, /* a block on the free list is not in state FREE */
     MODESP_POOL_LOST_BLOCK,       /* a FREE block is not on the free list */
     MODESP_POOL_COUNT_MISMATCH,   /* in_use/quarantined counters disagree with the states */
-    MODESP_POOL_PEAK_INVALID,     /* peak < in_use or peak > capacity */
+    MODESP_POOL_PEAK_INVALID,     /* peak > capacity */
     MODESP_POOL_POISON_DAMAGED,   /* a poisoned free block was written */
-    MODESP_POOL_BAD_STATE,        /* a metadata word holds an unknown state */
+    MODESP_POOL_BAD_STATE,        /* a block half freed (claimed, not on the list): a free that never finished */
 } modesp_pool_fault_t;
 
 typedef struct {
@@ -291,15 +323,32 @@ typedef struct {
  * Walk the free list and every metadata word and verify the invariants:
  * every free-list index < capacity, no cycle and no block twice, every block
  * on the list is FREE and every FREE block is on the list, in_use equals the
- * ALLOCATED count, quarantined the QUARANTINED count, in_use <= peak <=
- * capacity, and (poisoning on) every poisoned free block still holds the pattern.
- * Returns ESP_OK, MODESP_ERR_USE_AFTER_FREE (a poisoned free block was
- * written), MODESP_ERR_CORRUPTED (any other invariant; report says which and
- * where), or MODESP_ERR_BAD_POOL for a bad handle. report may be NULL.
- * O(capacity * block size) with poisoning, O(capacity) otherwise.
- * Exact only while no other context uses the pool. Not for ISRs.
+ * ALLOCATED count, quarantined the QUARANTINED count, peak <= capacity.
+ * Reads metadata only, never a block's bytes, so it is safe to call while
+ * other contexts use the pool; it is exact only while none does (a change
+ * under it can be reported as a fault that is not there).
+ * Errors: ESP_ERR_INVALID_ARG (pool NULL), MODESP_ERR_BAD_POOL (bad handle),
+ *   MODESP_ERR_CORRUPTED (an invariant broken; report says which and where).
+ * report may be NULL. Complexity: O(capacity). ISR-safe: no (O(capacity)).
  */
 esp_err_t modesp_pool_check_integrity(const modesp_pool_t *pool, modesp_pool_integrity_t *report);
+
+/* Also verify the poison pattern of every free block (see the quiescence rule). */
+#define MODESP_POOL_CHECK_POISON 0x1u
+
+/*
+ * modesp_pool_check_integrity, plus what `flags` asks for:
+ *   MODESP_POOL_CHECK_POISON  every poisoned free block still holds the pattern
+ *     (MODESP_ERR_USE_AFTER_FREE, fault POISON_DAMAGED, otherwise). This reads
+ *     the bytes of free blocks, which another context may be allocating: the
+ *     caller guarantees that no other context uses the pool during the call
+ *     (at start-up, in a test, or with the pool's users stopped). Allocation
+ *     checks the pattern of every block it hands out anyway.
+ * Errors: as modesp_pool_check_integrity, and MODESP_ERR_USE_AFTER_FREE;
+ *   ESP_ERR_INVALID_ARG for an unknown flag.
+ * Complexity: O(capacity * block size) with CHECK_POISON. ISR-safe: no.
+ */
+esp_err_t modesp_pool_check_integrity_ex(const modesp_pool_t *pool, uint32_t flags, modesp_pool_integrity_t *report);
 
 /* Name of an integrity fault ("CYCLE", ...). Never NULL. */
 const char *modesp_pool_fault_name(modesp_pool_fault_t fault);

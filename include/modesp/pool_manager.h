@@ -59,24 +59,36 @@ typedef struct modesp_pool_manager modesp_pool_manager_t;
 /*
  * Called once per pressure-level change, in task context (never in an ISR,
  * never while any pool lock is held), with the utilization (percent of class
- * bytes) that caused the change. Changes caused in an ISR are delivered by the
- * next manager call made from a task, or by modesp_pool_manager_process_pressure_events.
+ * bytes, 0..100) that caused the change. A change caused in an ISR is
+ * delivered by the next allocate, allocate_ex, allocate_critical, free or
+ * deallocate made from a task with the real manager handle (whatever its
+ * result), by
+ * modesp_pool_manager_set_pressure_thresholds, or by
+ * modesp_pool_manager_process_pressure_events; statistics reads and getters
+ * deliver nothing. Delivery never waits for another context: a change whose
+ * writer was preempted before recording it is delivered by that writer.
  */
 typedef void (*modesp_pressure_cb_t)(modesp_pressure_level_t old_level, modesp_pressure_level_t new_level,
                                      uint8_t utilization, void *ctx);
 
 /*
- * The process-wide manager. The first call initialises it (wait queues,
- * thresholds from Kconfig); every later call returns the same pointer.
- * Never NULL. Call it once from task context before any ISR uses the manager.
+ * The process-wide manager. It needs no initialisation: every field, the
+ * class pools, the thresholds and the wait queues are constant initializers
+ * computed from Kconfig, so the first call from any context (an ISR too)
+ * finds it ready. Returns: the same pointer always, never NULL.
+ * Complexity: O(1). ISR-safe: yes.
  */
 modesp_pool_manager_t *modesp_get_pool_manager(void);
 
 /*
  * Allocate `size` bytes with the manager's default strategy (STRICT unless
- * changed). Returns NULL on any failure; use _allocate_ex to learn why.
- * Contents are not zeroed. ISR-safe unless the default strategy is WAIT or
- * HEAP_FALLBACK (those refuse from an ISR and return NULL).
+ * changed). Contents are not zeroed.
+ * Returns: the block, or NULL on any failure (use _allocate_ex to learn why);
+ *   a failure for lack of a block counts in the requested class's
+ *   alloc_failures.
+ * Complexity: O(1) (WAIT: until a block or the timeout).
+ * ISR-safe: yes for STRICT and SPILL; WAIT is refused in an ISR (NULL);
+ *   HEAP_FALLBACK in an ISR serves the class and refuses only the heap step.
  */
 void *modesp_pool_manager_allocate(modesp_pool_manager_t *pm, size_t size);
 
@@ -85,13 +97,19 @@ void *modesp_pool_manager_allocate(modesp_pool_manager_t *pm, size_t size);
  * timeout_ms is used by WAIT only (0 = don't wait, MODESP_WAIT_FOREVER).
  * Errors:
  *   ESP_ERR_INVALID_ARG     pm or out NULL, unknown strategy
- *   MODESP_ERR_ZERO_SIZE    size 0
- *   ESP_ERR_INVALID_SIZE    size > CONFIG_MEMORY_POOL_XLARGE_SIZE
- *   ESP_ERR_NO_MEM          no block (class exhausted; SPILL: all larger too)
- *   ESP_ERR_TIMEOUT         WAIT: no block freed in time
- *   ESP_ERR_INVALID_STATE   WAIT or HEAP_FALLBACK called from an ISR
  *   ESP_ERR_NOT_SUPPORTED   HEAP_FALLBACK while disabled in Kconfig
- * O(1); SPILL tries at most the 4 larger classes. ISR-safe for STRICT and SPILL.
+ *   MODESP_ERR_ZERO_SIZE    size 0                          (zero_size_requests)
+ *   ESP_ERR_INVALID_SIZE    size > CONFIG_MEMORY_POOL_XLARGE_SIZE (oversize_requests)
+ *   ESP_ERR_INVALID_STATE   WAIT from an ISR; HEAP_FALLBACK from an ISR when the
+ *                           class is exhausted (the heap step)  (isr_refusals)
+ *   ESP_ERR_NO_MEM          no block (class exhausted; SPILL: all larger too;
+ *                           HEAP_FALLBACK: heap empty or its slots full)
+ *   ESP_ERR_TIMEOUT         WAIT: no block freed in time
+ * NO_MEM, TIMEOUT and the ISR refusal of the heap step count once in the
+ * requested class's alloc_failures; every attempt that found a class empty
+ * counts in that class's `exhausted`.
+ * Complexity: O(1); SPILL tries at most the 4 larger classes.
+ * ISR-safe: STRICT and SPILL yes; HEAP_FALLBACK serves the class only; WAIT no.
  */
 esp_err_t modesp_pool_manager_allocate_ex(modesp_pool_manager_t *pm, size_t size, modesp_alloc_strategy_t strategy,
                                           uint32_t timeout_ms, void **out);
@@ -100,19 +118,22 @@ esp_err_t modesp_pool_manager_allocate_ex(modesp_pool_manager_t *pm, size_t size
  * Allocation for critical paths: the fitting class (STRICT), else the
  * emergency reserve (Kconfig MEMORY_POOL_EMERGENCY_RESERVE_SIZE, blocks of
  * MEMORY_POOL_EMERGENCY_BLOCK_SIZE). The reserve is reachable only through
- * this call. NULL when both are exhausted, size is 0 or too large. ISR-safe.
+ * this call.
+ * Returns: the block, or NULL when both are exhausted (critical_failures and
+ *   the class's alloc_failures), size is 0 (zero_size_requests) or too large
+ *   (oversize_requests). Complexity: O(1). ISR-safe: yes.
  */
 void *modesp_pool_manager_allocate_critical(modesp_pool_manager_t *pm, size_t size);
 
 /*
  * Return a block from any class, the reserve or the heap fallback; the class
  * is found from the address. Errors (nothing changes on error):
- *   ESP_ERR_INVALID_ARG        ptr NULL
- *   MODESP_ERR_FOREIGN_PTR     not from this manager
- *   MODESP_ERR_MISALIGNED_PTR  inside a pool, not at a block start
- *   MODESP_ERR_DOUBLE_FREE     block already free
- *   ESP_ERR_INVALID_STATE      heap-fallback block freed from an ISR
- * O(1). ISR-safe (except for heap-fallback blocks).
+ *   ESP_ERR_INVALID_ARG        pm not the manager; ptr NULL   (null_frees)
+ *   MODESP_ERR_FOREIGN_PTR     not from this manager          (foreign_frees)
+ *   MODESP_ERR_MISALIGNED_PTR  inside a pool, not at a block start (pool's misaligned_frees)
+ *   MODESP_ERR_DOUBLE_FREE     block already free, or a racing free of it won (pool's double_frees)
+ *   ESP_ERR_INVALID_STATE      heap-fallback block freed from an ISR (isr_refusals)
+ * Complexity: O(1). ISR-safe: yes, except for heap-fallback blocks.
  */
 esp_err_t modesp_pool_manager_free(modesp_pool_manager_t *pm, void *ptr);
 
@@ -167,21 +188,26 @@ esp_err_t modesp_pool_manager_set_pressure_thresholds(modesp_pool_manager_t *pm,
 
 /*
  * Register a level-change callback (at most CONFIG_MEMORY_POOL_MAX_PRESSURE_CALLBACKS).
- * Errors: ESP_ERR_INVALID_ARG (NULL cb), MODESP_ERR_FULL. Task context.
+ * Errors: ESP_ERR_INVALID_ARG (NULL cb), MODESP_ERR_ALREADY_REGISTERED (the
+ *   same cb with the same ctx is registered: it would run twice per change),
+ *   MODESP_ERR_FULL. Complexity: O(callbacks). ISR-safe: no (task context).
  */
 esp_err_t modesp_pool_manager_register_pressure_callback(modesp_pool_manager_t *pm, modesp_pressure_cb_t cb, void *ctx);
 
 /*
  * Remove a callback registered with the same cb and ctx. A delivery already
- * running in another task may still call it once. Errors: ESP_ERR_NOT_FOUND.
- * Task context.
+ * running in another task may still call it for the one change it is
+ * delivering at that moment, never for later ones (the callback list is read
+ * anew for every change). Errors: ESP_ERR_INVALID_ARG, ESP_ERR_NOT_FOUND.
+ * Complexity: O(callbacks). ISR-safe: no (task context).
  */
 esp_err_t modesp_pool_manager_unregister_pressure_callback(modesp_pool_manager_t *pm, modesp_pressure_cb_t cb,
                                                            const void *ctx);
 
 /*
- * Deliver pressure changes still pending (those caused from an ISR). Returns
- * the number of changes delivered. Task context; does nothing in an ISR.
+ * Deliver pressure changes still pending (those caused from an ISR).
+ * Returns: the number of changes delivered (0 for a bad pm or in an ISR).
+ * Complexity: O(pending changes x callbacks). ISR-safe: does nothing in an ISR.
  */
 uint32_t modesp_pool_manager_process_pressure_events(modesp_pool_manager_t *pm);
 
@@ -223,7 +249,9 @@ esp_err_t modesp_pool_manager_reset_stats(modesp_pool_manager_t *pm);
  * check that the manager's byte count matches the pools. Returns the first
  * error; *bad_class (may be NULL) receives the class index, MODESP_CLASS_COUNT
  * for the reserve or -1 for the manager's own counters, and report (may be
- * NULL) the pool's fault. Quiescent use only, as the pool check.
+ * NULL) the pool's fault. Reads metadata only: safe while others allocate,
+ * exact only when nobody does. Errors: ESP_ERR_INVALID_ARG, those of
+ * modesp_pool_check_integrity. Complexity: O(blocks). ISR-safe: no.
  */
 esp_err_t modesp_pool_manager_check_integrity(const modesp_pool_manager_t *pm, int *bad_class,
                                               modesp_pool_integrity_t *report);

@@ -216,7 +216,7 @@ static void scenario_pool(void)
     CHECK_ERR(modesp_pool_deallocate(&t_pool, &outside), MODESP_ERR_FOREIGN_PTR);
     CHECK_ERR(modesp_pool_deallocate(&t_pool, (uint8_t *)b[2] + 1), MODESP_ERR_MISALIGNED_PTR);
     CHECK_ERR(modesp_pool_deallocate(&t_pool, (uint8_t *)b[2] + 4), MODESP_ERR_MISALIGNED_PTR);
-    CHECK_ERR(modesp_pool_deallocate(NULL, b[2]), MODESP_ERR_BAD_POOL);
+    CHECK_ERR(modesp_pool_deallocate(NULL, b[2]), ESP_ERR_INVALID_ARG);
     CHECK_EQ(modesp_pool_in_use(&t_pool), T_COUNT);
     for (uint32_t i = 0; i < T_COUNT; i++) {
         CHECK_ERR(modesp_pool_deallocate(&t_pool, b[i]), ESP_OK);
@@ -228,6 +228,13 @@ static void scenario_pool(void)
     modesp_pool_integrity_t rep;
     CHECK_ERR(modesp_pool_check_integrity(&t_pool, &rep), ESP_OK);
     CHECK(rep.free_blocks == T_COUNT && rep.allocated_blocks == 0u);
+
+    /* 32-bit size_t: 1 MiB x 4096 blocks wraps to 0 bytes; init must refuse a 64-byte storage. */
+    static modesp_pool_t wrap;
+    static _Alignas(MODESP_POOL_ALIGN) uint8_t wrap_storage[64];
+    static uint32_t wrap_meta[4];
+    CHECK_ERR(modesp_pool_init(&wrap, "wrap", wrap_storage, sizeof wrap_storage, wrap_meta, 0x100000u, 4096u),
+              ESP_ERR_INVALID_SIZE);
     scenario_pool_broken_list();
 }
 
