@@ -35,6 +35,27 @@ static int teardown(void **state)
     return 0;
 }
 
+/* The very first use of the manager in this process is made from "ISR"
+ * context: it needs no initialisation (the old first-use path made a second
+ * caller spin while the first initialiser was preempted). Runs first. */
+static void test_first_use_from_isr_needs_no_init(void **state)
+{
+    (void)state;
+    modesp_port_posix_set_isr_context(true);
+    modesp_pool_manager_t *first = modesp_get_pool_manager();
+    assert_non_null(first);
+    pm = first; /* for the teardown */
+    void *p = modesp_pool_manager_allocate(first, 8);
+    assert_non_null(p);
+    assert_int_equal(modesp_pool_manager_free(first, p), ESP_OK);
+    modesp_pool_manager_stats_t st;
+    assert_int_equal(modesp_pool_manager_get_stats(first, &st), ESP_OK);
+    assert_true(st.total_bytes > 0u); /* thresholds and totals are there from the start */
+    assert_int_equal(st.level, MODESP_PRESSURE_NORMAL);
+    modesp_port_posix_set_isr_context(false);
+    assert_ptr_equal(modesp_get_pool_manager(), first);
+}
+
 /* The manager's pools, writable: what a user gets by casting away const. */
 static modesp_pool_t *class_pool(modesp_size_class_t c) { return (modesp_pool_t *)modesp_pool_manager_get_pool(pm, c); }
 
@@ -263,6 +284,7 @@ static void test_heap_fallback_in_isr_serves_the_class(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_first_use_from_isr_needs_no_init, NULL, teardown),
         cmocka_unit_test_setup_teardown(test_pool_api_refuses_manager_pools, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_bad_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_callback_registered_twice, setup, teardown),
