@@ -107,7 +107,7 @@ static void test_pool_bad_arguments(void **state)
     assert_non_null(t);
     assert_int_equal(modesp_pool_block_tag(&small_user_pool, t), 31);
     /* a zeroed allocation larger than a block */
-    assert_null(modesp_pool_allocate_zeroed_(&small_user_pool, 25));
+    assert_null(modesp_pool_allocate_zeroed_(&small_user_pool, 25, NULL, 0));
 
     modesp_pool_stats_t st;
     assert_int_equal(modesp_pool_get_stats(&small_user_pool, &st), ESP_OK);

@@ -62,16 +62,15 @@ for src in "$posix/port.c" "$posix/utils/wait_for_event.c"; do
     objs="$objs $o"
 done
 
-warn="-std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wundef"
+warn="-std=c11 $("$root/tools/sources.sh" --warnings all)"
 # The POSIX simulator has no xPortIsInsideInterrupt: the test installs an in_isr hook.
 # The test frees from vApplicationTickHook, inside the kernel's tick handler, which
 # switches tasks by itself: the port must not yield there.
 defs="-D_POSIX_C_SOURCE=200809L -DMODESP_FREERTOS_HAS_IS_INSIDE_INTERRUPT=0 -DMODESP_FREERTOS_YIELD_FROM_ISR(w)=((void)(w))"
-for src in src/fixed_pool.c src/pool_manager.c src/pooled.c src/mempool_err.c src/port/freertos/port_freertos.c \
-    tests/freertos/freertos_sim_test.c; do
+for src in $("$root/tools/sources.sh" pool manager errors port-freertos) tests/freertos/freertos_sim_test.c; do
     o="$out/lib/$(basename "$src" .c).o"
     # shellcheck disable=SC2086
-    $cc -O2 -g -pthread $warn $defs $iters $ksys -I"$root/include" -I"$out/config" -I"$root/src" -I"$root/src/port" \
+    $cc -O2 -g -pthread $warn $defs $iters $ksys -I"$root/include" -I"$out/config" -I"$root/src/core" -I"$root/src/port" \
         -I"$root/src/port/freertos" -c "$root/$src" -o "$o"
     objs="$objs $o"
 done

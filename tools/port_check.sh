@@ -27,10 +27,10 @@ mkdir -p "$out"
 # The core reads its options from sdkconfig.h: generate the defaults from Kconfig.
 "$PYTHON" "$root/tools/gen_config.py" "$root/Kconfig" "$out/config/sdkconfig.h" >/dev/null
 
-warn="-std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wundef
-      -Wconversion -Wsign-conversion -Wcast-align"
-core="src/fixed_pool.c src/pool_manager.c src/pooled.c src/mempool_err.c"
-common_inc="-I$root/tests/port_decls -I$root/include -I$out/config -I$root/src -I$root/src/port"
+# Warning sets and source lists from their one place (tools/warnings.txt, src/sources.txt).
+warn="-std=c11 $("$root/tools/sources.sh" --warnings all core)"
+core=$("$root/tools/sources.sh" pool manager errors)
+common_inc="-I$root/tests/port_decls -I$root/include -I$out/config -I$root/src/core -I$root/src/port"
 
 fail=0
 # compile TOOLCHAIN_NAME CC "FLAGS" PORT_DIR "DEFINES" SOURCES...
@@ -67,7 +67,7 @@ for tc in host arm; do
     compile "$tc-freertos-hooks" "$cc" "$flags" freertos \
         "-DMODESP_FREERTOS_HAS_IS_INSIDE_INTERRUPT=0 -DMODESP_FREERTOS_LOG_NONE=1" src/port/freertos/port_freertos.c
     compile "$tc-esp_idf" "$cc" "$flags" esp_idf "-DESP_PLATFORM=1 -DMODESP_PORT_ESP_IDF=1" \
-        $core src/port/freertos/port_freertos.c src/port/esp_idf/port_esp_idf.c
+        $core $("$root/tools/sources.sh" port-esp_idf)
     # the ESP-IDF example's main.c, against the same declarations (it cannot be built here without ESP-IDF)
     compile "$tc-esp_idf_app" "$cc" "$flags" esp_idf "-DESP_PLATFORM=1" examples/esp_idf_app/main/main.c
 done
@@ -91,7 +91,7 @@ fi
 # The POSIX port's wait queue used with no init call, with real threads (tests/port_unit).
 # No port_decls here: the host's own headers.
 # shellcheck disable=SC2086
-if $host_cc -O1 -g $warn "-I$root/include" "-I$root/src" "-I$root/src/port" "-I$root/src/port/posix" \
+if $host_cc -O1 -g $warn "-I$root/include" "-I$root/src/core" "-I$root/src/port" "-I$root/src/port/posix" \
     "$root/tests/port_unit/test_port_posix.c" "$root/src/port/posix/port_posix.c" -pthread \
     -o "$unit/test_port_posix"; then
     if ! "$unit/test_port_posix"; then

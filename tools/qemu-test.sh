@@ -26,10 +26,10 @@ PYTHON=/usr/bin/python3
 # or -DMODESP_POOL_NO_LLSC to run the CAS pop where LL/SC is the default (then
 # POP_EXPECT_M4 and POP_EXPECT_RV must name the variant expected instead).
 # MODESP_POOL_LLSC_STATS makes fixed_pool.o report its pop variant and LL/SC counters.
-CFLAGS="-std=c11 -Os -g -Wall -Wextra -Werror -ffunction-sections -fdata-sections -DMODESP_POOL_LLSC_STATS ${SELFTEST_CFLAGS:-}"
+CFLAGS="-std=c11 -Os -g $("$ROOT/tools/sources.sh" --warnings all gcc) -ffunction-sections -fdata-sections -DMODESP_POOL_LLSC_STATS ${SELFTEST_CFLAGS:-}"
 POP_EXPECT_M4=${POP_EXPECT_M4:-llsc-ldrex-strex}
 POP_EXPECT_RV=${POP_EXPECT_RV:-llsc-lr-sc}
-LIB_SRCS="src/fixed_pool.c src/pool_manager.c src/pooled.c src/mempool_err.c src/port/baremetal/port_baremetal.c"
+LIB_SRCS=$("$ROOT/tools/sources.sh" pool manager errors port-baremetal)
 Q=targets/qemu
 
 cd "$ROOT"
@@ -50,7 +50,7 @@ build() {
     for src in "$@"; do
         obj="$dir/obj/$(basename "$src").o"
         # shellcheck disable=SC2086 # word splitting of flag lists is intended
-        $cc $CFLAGS -Iinclude -I"$OUT/config/$cfg" -Isrc -Isrc/port -Isrc/port/baremetal -c "$src" -o "$obj"
+        $cc $CFLAGS -Iinclude -I"$OUT/config/$cfg" -Isrc/core -Isrc/port -Isrc/port/baremetal -c "$src" -o "$obj"
         objs="$objs $obj"
     done
     # shellcheck disable=SC2086
@@ -105,16 +105,16 @@ RV_LINK="riscv64-unknown-elf-gcc -march=rv32imac -mabi=ilp32 --specs=picolibc.sp
 
 # shellcheck disable=SC2086
 build cortex-m4-mps2-an386 default "$M4" "$M4 $ARM_LINK -T mps2_an386.ld" \
-    $LIB_SRCS src/port/baremetal/port_cortex_m.c $Q/selftest.c $Q/cortex_m/startup.c
+    $LIB_SRCS $(tools/sources.sh arch-cortex_m) $Q/selftest.c $Q/cortex_m/startup.c
 # shellcheck disable=SC2086
 build rv32imac-virt default "$RV" "$RV_LINK" \
-    $LIB_SRCS src/port/baremetal/port_riscv.c $Q/selftest.c $Q/riscv/platform.c $Q/riscv/start.S
+    $LIB_SRCS $(tools/sources.sh arch-riscv) $Q/selftest.c $Q/riscv/platform.c $Q/riscv/start.S
 # shellcheck disable=SC2086
 build rv32imc-virt default "$RVC" "$RV_LINK" \
-    $LIB_SRCS src/port/baremetal/port_riscv.c $Q/selftest.c $Q/riscv/platform.c $Q/riscv/start.S
+    $LIB_SRCS $(tools/sources.sh arch-riscv) $Q/selftest.c $Q/riscv/platform.c $Q/riscv/start.S
 # shellcheck disable=SC2086
 build cortex-m0plus-microbit microbit "$M0 -DCPU_HZ=16000000u" "$M0 $ARM_LINK -T microbit.ld" \
-    $LIB_SRCS src/port/baremetal/port_cortex_m.c $Q/selftest.c $Q/cortex_m/startup.c
+    $LIB_SRCS $(tools/sources.sh arch-cortex_m) $Q/selftest.c $Q/cortex_m/startup.c
 
 SEMIHOST="-nographic -semihosting-config enable=on,target=native"
 # shellcheck disable=SC2086

@@ -2,13 +2,14 @@
 """Cross-build the library for the embedded targets and report code size.
 
 `make targets` runs this. For every target and configuration it compiles the
-library sources (no tests) with -Os -Wall -Wextra -Werror, measures each
+library sources (no tests) with -Os and the project's warning sets
+(tools/warnings.txt), measures each
 object with the toolchain's `size` (Berkeley format: .rodata counts as text),
 prints one table per target and configuration, and writes build/targets/size.json.
 
-Layers: pool = fixed_pool.c, manager = pool_manager.c + pooled.c, port = the
-bare-metal port, errors = mempool_err.c (error names); diagnostics and the
-event bus are listed as not built yet until their sources exist.
+Layers come from src/sources.txt: pool, manager, errors, the bare-metal port
+of each target; diagnostics (diag) and the event bus (bus) are listed as not
+built yet until the list has sources for them.
 
 Standard library only (kconfiglib is used through tools/gen_config.py).
 Usage: targets.py [--out DIR]
@@ -23,30 +24,44 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-WARN = ["-std=c11", "-Os", "-Wall", "-Wextra", "-Werror", "-ffunction-sections", "-fdata-sections"]
+
+
+def read_list(path, *keys):
+    """Words after the key of every line of a LAYER/SET list whose key is in keys (src/sources.txt, tools/warnings.txt)."""
+    words = []
+    with open(os.path.join(ROOT, path)) as f:
+        for line in f:
+            parts = line.split()
+            if parts and not parts[0].startswith("#") and parts[0] in keys:
+                words += parts[1:]
+    return words
+
+
+# The warning sets of every build (tools/warnings.txt); the cross compilers are GCC.
+WARN = ["-std=c11", "-Os", "-ffunction-sections", "-fdata-sections"] + read_list("tools/warnings.txt", "all", "core", "gcc")
 CORE_GOAL_TEXT = 2048  # pool + manager .text on Cortex-M4 -Os
 
-BM = "src/port/baremetal/"
+PORT_BAREMETAL = read_list("src/sources.txt", "port-baremetal")
 TARGETS = [
     {
         "name": "cortex-m4f",
         "prefix": "arm-none-eabi-",
         "flags": ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard"],
-        "port": [BM + "port_baremetal.c", BM + "port_cortex_m.c"],
+        "port": PORT_BAREMETAL + read_list("src/sources.txt", "arch-cortex_m"),
         "link": ["--specs=nano.specs", "--specs=nosys.specs"],
     },
     {
         "name": "cortex-m0plus",
         "prefix": "arm-none-eabi-",
         "flags": ["-mcpu=cortex-m0plus", "-mthumb"],
-        "port": [BM + "port_baremetal.c", BM + "port_cortex_m.c"],
+        "port": PORT_BAREMETAL + read_list("src/sources.txt", "arch-cortex_m"),
         "link": ["--specs=nano.specs", "--specs=nosys.specs"],
     },
     {
         "name": "rv32imac",
         "prefix": "riscv64-unknown-elf-",
         "flags": ["-march=rv32imac_zicsr", "-mabi=ilp32", "--specs=picolibc.specs"],
-        "port": [BM + "port_baremetal.c", BM + "port_riscv.c"],
+        "port": PORT_BAREMETAL + read_list("src/sources.txt", "arch-riscv"),
         # gcc 12's multilib table knows "rv32imac", not "rv32imac_zicsr": link with that name.
         "link": ["-march=rv32imac", "-mabi=ilp32"],
     },
@@ -54,7 +69,7 @@ TARGETS = [
         "name": "rv32imc",
         "prefix": "riscv64-unknown-elf-",
         "flags": ["-march=rv32imc_zicsr", "-mabi=ilp32", "--specs=picolibc.specs"],
-        "port": [BM + "port_baremetal.c", BM + "port_riscv.c"],
+        "port": PORT_BAREMETAL + read_list("src/sources.txt", "arch-riscv"),
         # No rv32imc multilib in Debian's picolibc: its rv32imac build stands in for the libc.
         "link": ["-march=rv32imac", "-mabi=ilp32"],
     },
@@ -64,17 +79,17 @@ TARGETS = [
         # No libc in Debian's LX106 toolchain: freestanding <stdint.h> (builtins kept so
         # memcpy/memset still inline as on the other targets) and a declarations-only <string.h>.
         "flags": ["-mlongcalls", "-ffreestanding", "-fbuiltin", "-isystem", os.path.join(ROOT, "targets/libc-shim")],
-        "port": [BM + "port_baremetal.c", BM + "port_xtensa.c"],
+        "port": PORT_BAREMETAL + read_list("src/sources.txt", "arch-xtensa"),
     },
 ]
 
 LAYERS = [
-    ("pool", ["src/fixed_pool.c"]),
-    ("manager", ["src/pool_manager.c", "src/pooled.c"]),
+    ("pool", read_list("src/sources.txt", "pool")),
+    ("manager", read_list("src/sources.txt", "manager")),
     ("port", None),  # per target
-    ("errors", ["src/mempool_err.c"]),
-    ("diagnostics", ["src/diagnostics.c"]),
-    ("event bus", ["src/event_bus.c"]),
+    ("errors", read_list("src/sources.txt", "errors")),
+    ("diagnostics", read_list("src/sources.txt", "diag")),
+    ("event bus", read_list("src/sources.txt", "bus")),
 ]
 
 
@@ -129,7 +144,7 @@ def lockfree(target):
 def compile_one(target, cfg_dir, obj_dir, src):
     obj = os.path.join(obj_dir, os.path.basename(src)[:-2] + ".o")
     cmd = [target["prefix"] + "gcc"] + target["flags"] + WARN
-    cmd += ["-I", "include", "-I", cfg_dir, "-I", "src", "-I", "src/port", "-I", "src/port/baremetal"]
+    cmd += ["-I", "include", "-I", cfg_dir, "-I", "src/core", "-I", "src/port", "-I", "src/port/baremetal"]
     cmd += ["-c", src, "-o", obj]
     run(cmd)
     return obj

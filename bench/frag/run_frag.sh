@@ -18,7 +18,7 @@ SRC=bench/frag
 PY=python3
 if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import kconfiglib" 2>/dev/null; then PY=/usr/bin/python3; fi
 
-WARN="-std=c11 -Wall -Wextra -Werror"
+WARN="-std=c11 $(tools/sources.sh --warnings all)"
 mkdir -p "$OUT"
 cc -O2 $WARN "$SRC/frag_peaks.c" "$SRC/frag_workload.c" -o "$OUT/frag_peaks"
 
@@ -41,10 +41,10 @@ CFG
 "$PY" tools/gen_config.py Kconfig "$D/config/sdkconfig.h" "$D/sdkconfig.frag" >/dev/null
 
 CFLAGS="-mcpu=cortex-m4 -mthumb -mfloat-abi=soft -O2 -g $WARN -ffunction-sections -fdata-sections
-        -DFRAG_HEAP_BYTES=$FRAG_HEAP_BYTES -I$SRC -I$SRC/port -Itargets/qemu/cortex_m -Iinclude -Isrc -Isrc/port -I$D/config"
+        -DFRAG_HEAP_BYTES=$FRAG_HEAP_BYTES -I$SRC -I$SRC/port -Itargets/qemu/cortex_m -Iinclude -Isrc/core -Isrc/port -I$D/config"
 LDFLAGS="-nostartfiles -T $SRC/frag.ld -Wl,--gc-sections"
 FW_SRC="$SRC/startup.c $SRC/semihost.c $SRC/syscalls.c $SRC/frag_workload.c $SRC/frag_main.c"
-LIB_SRC="src/fixed_pool.c src/pool_manager.c src/mempool_err.c $SRC/port/port_frag.c"
+LIB_SRC="$(tools/sources.sh pool manager errors) $SRC/port/port_frag.c"
 # shellcheck disable=SC2086
 arm-none-eabi-gcc $CFLAGS -DFRAG_RUN=1 $FW_SRC $LDFLAGS -o "$D/fw_run1.elf"
 # shellcheck disable=SC2086

@@ -47,7 +47,14 @@ extern "C" {
 /* Most blocks one pool can hold (block indices are 16 bits, one value is the end marker). */
 #define MODESP_POOL_MAX_BLOCKS 65535u
 
-/* Distance between two blocks: the block size rounded up to MODESP_POOL_ALIGN. */
+/*
+ * Distance between two blocks: the block size rounded up to MODESP_POOL_ALIGN.
+ * Guard bytes (Kconfig MEMORY_POOL_DEBUG_GUARDS, for the diagnostics layer)
+ * will go after each block, inside the stride: stride = round_up(block_size +
+ * guard bytes). Block starts, indices and metadata then stay as they are, a
+ * pointer check still finds the block from its address, and an overrun of
+ * block i writes its own guard before it reaches block i + 1.
+ */
 #define MODESP_POOL_STRIDE(block_size)                                                                                 \
     ((((size_t)(block_size)) + MODESP_POOL_ALIGN - 1u) / MODESP_POOL_ALIGN * MODESP_POOL_ALIGN)
 
@@ -123,6 +130,9 @@ typedef struct modesp_pool {
     uint16_t idx_mask; /* (1 << bit width of capacity) - 1: index bits of head */
     uint8_t stride_shift;
     uint8_t poison;
+    /* Registry (modesp/hooks.h): set once by modesp_pool_register. */
+    struct modesp_pool *registry_next;
+    uint32_t registered;
 } modesp_pool_t;
 
 /* The magic of a pool the pool manager owns: the pool API refuses to
@@ -132,14 +142,15 @@ typedef struct modesp_pool {
 
 /* Static initializer for a pool over given storage. Prefer the DEFINE macros. */
 #define MODESP_POOL_INITIALIZER(name_str, storage_arr, meta_arr, bsize, count)                                         \
-    MODESP_POOL_INITIALIZER_MAGIC_(name_str, storage_arr, meta_arr, bsize, count, MODESP_POOL_MAGIC)
+    MODESP_POOL_INITIALIZER_MAGIC_(name_str, storage_arr, meta_arr, bsize, count, MODESP_POOL_MAGIC, 0, 0u)
 
-#define MODESP_POOL_INITIALIZER_MAGIC_(name_str, storage_arr, meta_arr, bsize, count, magic_word)                      \
+/* With the magic and the registry fields given (the manager chains its pools at compile time). */
+#define MODESP_POOL_INITIALIZER_MAGIC_(name_str, storage_arr, meta_arr, bsize, count, magic_word, reg_next, reg_flag)  \
     {                                                                                                                  \
         0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, (magic_word), (name_str), (storage_arr),           \
             (meta_arr), (uint32_t)MODESP_POOL_STRIDE(bsize), (uint32_t)(bsize), (uint16_t)(count),                     \
             (uint16_t)((1u << MODESP_POOL_BITS_(count)) - 1u), (uint8_t)MODESP_POOL_SHIFT_(MODESP_POOL_STRIDE(bsize)), \
-            MODESP_POOL_POISON_DEFAULT_                                                                                \
+            MODESP_POOL_POISON_DEFAULT_, (reg_next), (reg_flag)                                                        \
     }
 
 #ifdef CONFIG_MEMORY_POOL_POISON_FREED
@@ -158,6 +169,30 @@ typedef struct modesp_pool {
     static uint32_t name##_meta_[(count)]
 
 /*
+ * Add a pool to the registry that reports walk. Pools defined with
+ * MODESP_POOL_DEFINE* and the manager's pools are registered before main()
+ * where the compiler supports constructors (GCC, Clang; the bare-metal
+ * startup must run them, as newlib's and ESP-IDF's do); a pool set up with
+ * modesp_pool_init is registered by this call. A registered pool must live
+ * for the rest of the program (there is no removal: a report may be walking
+ * the list at any time). Registering twice does nothing.
+ * Errors: ESP_ERR_INVALID_ARG (NULL), MODESP_ERR_BAD_POOL (not initialised).
+ * Complexity: O(1). ISR-safe: yes (lock-free push).
+ */
+esp_err_t modesp_pool_register(modesp_pool_t *pool);
+
+/* Registers a DEFINE'd pool before main() (GNU C constructors; see modesp/hooks.h).
+ * `decl` is the pool's tentative declaration, so the DEFINE macro can end with
+ * the pool's own definition and take the caller's semicolon. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__cplusplus)
+#define MODESP_POOL_AUTO_REGISTER_(decl, name)                                                                         \
+    decl;                                                                                                              \
+    __attribute__((constructor)) static void name##_register_(void) { (void)modesp_pool_register(&(name)); }
+#else
+#define MODESP_POOL_AUTO_REGISTER_(decl, name)
+#endif
+
+/*
  * Define a pool `name` of `count` blocks of `block_size` bytes with static
  * storage. _STATIC gives it internal linkage; the plain form is global (use
  * MODESP_POOL_DECLARE(name) in a header). Block size and count are checked at
@@ -165,17 +200,19 @@ typedef struct modesp_pool {
  */
 #define MODESP_POOL_DEFINE_STATIC(name, block_size, count)                                                             \
     MODESP_POOL_DEFINE_STORAGE_(name, block_size, count);                                                              \
+    MODESP_POOL_AUTO_REGISTER_(static modesp_pool_t name, name)                                                        \
     static modesp_pool_t name = MODESP_POOL_INITIALIZER(#name, name##_storage_, name##_meta_, block_size, count)
 
 #define MODESP_POOL_DEFINE(name, block_size, count)                                                                    \
     MODESP_POOL_DEFINE_STORAGE_(name, block_size, count);                                                              \
+    MODESP_POOL_AUTO_REGISTER_(modesp_pool_t name, name)                                                               \
     modesp_pool_t name = MODESP_POOL_INITIALIZER(#name, name##_storage_, name##_meta_, block_size, count)
 
 #define MODESP_POOL_DECLARE(name) extern modesp_pool_t name
 
 /* Typed forms: a pool of `count` objects of type T, and a typed allocation. */
 #define MODESP_POOL_DEFINE_TYPE_STATIC(name, T, count) MODESP_POOL_DEFINE_STATIC(name, sizeof(T), count)
-#define modesp_pool_new(pool, T)                       ((T *)modesp_pool_allocate_zeroed_((pool), sizeof(T)))
+#define modesp_pool_new(pool, T)                       ((T *)modesp_pool_allocate_zeroed_((pool), sizeof(T), MODESP_CALL_SITE))
 
 /*
  * Initialise a pool over caller-provided memory (for pools inside a struct,
@@ -211,11 +248,19 @@ void *modesp_pool_allocate(modesp_pool_t *pool);
 void *modesp_pool_allocate_tagged(modesp_pool_t *pool, uint8_t tag);
 
 /*
- * Allocate and zero the first `size` bytes (the engine of modesp_pool_new).
+ * modesp_pool_allocate that hands `file` and `line` to the trace hooks
+ * (modesp/hooks.h; ignored when tracing is compiled out).
+ * Returns, complexity, ISR safety: as modesp_pool_allocate.
+ */
+void *modesp_pool_allocate_at(modesp_pool_t *pool, const char *file, int line);
+
+/*
+ * Allocate and zero the first `size` bytes (the engine of modesp_pool_new),
+ * with the call site for the trace hooks (NULL, 0 for none).
  * Returns: the block, or NULL as modesp_pool_allocate, and for size > block
  *   size (invalid_requests). Complexity: O(size). ISR-safe: yes.
  */
-void *modesp_pool_allocate_zeroed_(modesp_pool_t *pool, size_t size);
+void *modesp_pool_allocate_zeroed_(modesp_pool_t *pool, size_t size, const char *file, int line);
 
 /*
  * Return a block. The pointer is checked before anything changes.

@@ -16,12 +16,6 @@
 #error "sdkconfig.h lacks the Memory Pool options: generate it from this component's Kconfig"
 #endif
 
-/* Number of size classes of the pool manager: TINY, SMALL, MEDIUM, LARGE, XLARGE. */
-#define MODESP_CLASS_COUNT 5
-
-/* Largest request the manager's classes can serve (the XLARGE block size). */
-#define MODESP_POOL_MAX_BLOCK_SIZE CONFIG_MEMORY_POOL_XLARGE_SIZE
-
 #ifdef CONFIG_MEMORY_POOL_ALLOW_HEAP_FALLBACK
 #define MODESP_HEAP_FALLBACK_ENABLED 1
 #else
@@ -32,6 +26,15 @@
 #define MODESP_POISON_ENABLED 1
 #else
 #define MODESP_POISON_ENABLED 0
+#endif
+
+/* Trace hook points (modesp/hooks.h) and the call site the public allocation macros pass. */
+#if defined(CONFIG_MEMORY_POOL_ENABLE_TRACING)
+#define MODESP_TRACING   1
+#define MODESP_CALL_SITE __FILE__, __LINE__
+#else
+#define MODESP_TRACING   0
+#define MODESP_CALL_SITE NULL, 0 /* no file names in flash */
 #endif
 
 #endif /* MODESP_MEMPOOL_CONFIG_H */

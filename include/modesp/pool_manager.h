@@ -25,18 +25,15 @@
 #include "modesp/fixed_pool.h"
 #include "modesp/mempool_config.h"
 #include "modesp/mempool_err.h"
+#include "modesp/size_classes.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef enum {
-    MODESP_CLASS_TINY = 0, /* CONFIG_MEMORY_POOL_TINY_SIZE x CONFIG_MEMORY_POOL_TINY_COUNT */
-    MODESP_CLASS_SMALL,
-    MODESP_CLASS_MEDIUM,
-    MODESP_CLASS_LARGE,
-    MODESP_CLASS_XLARGE,
-} modesp_size_class_t;
+/* MODESP_CLASS_TINY .. MODESP_CLASS_XLARGE, from the table in modesp/size_classes.h. */
+#define MODESP_CLASS_ENUM_(NAME, name, size, count) MODESP_CLASS_##NAME,
+typedef enum { MODESP_SIZE_CLASSES(MODESP_CLASS_ENUM_) } modesp_size_class_t;
 
 typedef enum {
     MODESP_ALLOC_STRICT = 0,    /* the fitting class or nothing (fail fast) */
@@ -113,6 +110,14 @@ void *modesp_pool_manager_allocate(modesp_pool_manager_t *pm, size_t size);
  */
 esp_err_t modesp_pool_manager_allocate_ex(modesp_pool_manager_t *pm, size_t size, modesp_alloc_strategy_t strategy,
                                           uint32_t timeout_ms, void **out);
+
+/*
+ * modesp_pool_manager_allocate that hands `file` and `line` to the trace
+ * hooks (modesp/hooks.h; ignored when tracing is compiled out). The public
+ * allocation macros (modesp_make_pooled, MODESP_POOLED) call it with their
+ * own call site. Returns, complexity, ISR safety: as modesp_pool_manager_allocate.
+ */
+void *modesp_pool_manager_allocate_at(modesp_pool_manager_t *pm, size_t size, const char *file, int line);
 
 /*
  * Allocation for critical paths: the fitting class (STRICT), else the

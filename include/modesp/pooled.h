@@ -73,6 +73,9 @@ extern "C" {
  */
 void *modesp_make_pooled_bytes(size_t size);
 
+/* modesp_make_pooled_bytes that hands `file` and `line` to the trace hooks (modesp/hooks.h). */
+void *modesp_make_pooled_bytes_at(size_t size, const char *file, int line);
+
 /*
  * The function behind modesp_pooled_free: frees *pptr (if not NULL) through the
  * manager and sets *pptr to NULL. Call it directly only with a real `void **`
@@ -145,7 +148,7 @@ void modesp_pooled_cleanup_(void *pptr);
 #define modesp_pooled_free(pp) (MODESP_POOLED_CHECK_PP_(pp), modesp_pooled_free_((void **)(void *)(pp)))
 
 /* A zeroed T from the manager, or NULL. O(sizeof(T)); ISR safety as modesp_make_pooled_bytes. */
-#define modesp_make_pooled(T) (MODESP_POOLED_FITS_(T), (T *)modesp_make_pooled_bytes(sizeof(T)))
+#define modesp_make_pooled(T) (MODESP_POOLED_FITS_(T), (T *)modesp_make_pooled_bytes_at(sizeof(T), MODESP_CALL_SITE))
 
 #if defined(__GNUC__) || defined(__clang__)
 #define MODESP_POOLED_TYPEOF_(x) __typeof__(x)

@@ -3,14 +3,16 @@
 
 #include <string.h>
 
-void *modesp_make_pooled_bytes(size_t size)
+void *modesp_make_pooled_bytes_at(size_t size, const char *file, int line)
 {
-    void *p = modesp_pool_manager_allocate(modesp_get_pool_manager(), size);
+    void *p = modesp_pool_manager_allocate_at(modesp_get_pool_manager(), size, file, line);
     if (p != NULL) {
         memset(p, 0, size);
     }
     return p;
 }
+
+void *modesp_make_pooled_bytes(size_t size) { return modesp_make_pooled_bytes_at(size, NULL, 0); }
 
 esp_err_t modesp_pooled_free_(void **pptr)
 {

@@ -259,118 +259,17 @@
  */
 #include "modesp/fixed_pool.h"
 
-#include <string.h>
-
+#include "mp_assert.h"
 #include "mp_atomic.h"
 #include "mp_llsc.h"
 #include "mp_pause.h"
-#include "pool_meta.h"
+#include "mp_trace.h"
 #include "pool_internal.h"
+#include "pool_meta.h"
+#include "pool_private.h"
 #include "port.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define MODESP_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MODESP_ASAN 1
-#endif
-#endif
-#ifdef MODESP_ASAN
-#include <sanitizer/asan_interface.h>
-#define ASAN_POISON_BLOCK(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
-#define ASAN_UNPOISON_BLOCK(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define ASAN_POISON_BLOCK(p, n)   ((void)(p), (void)(n))
-#define ASAN_UNPOISON_BLOCK(p, n) ((void)(p), (void)(n))
-#endif
-
-#ifndef CONFIG_MEMORY_POOL_POISON_PATTERN
-#define CONFIG_MEMORY_POOL_POISON_PATTERN 0xDE
-#endif
-#define POISON_WORD ((uint32_t)(CONFIG_MEMORY_POOL_POISON_PATTERN & 0xFF) * 0x01010101u)
-
 static const char *TAG = "mempool";
-
-/* The hot helpers are inlined into each entry point when optimising for speed
- * (-O2: ~25 fewer instructions per alloc/free pair, measured by the bench) and
- * left to the compiler under -Os, where code size matters more. */
-#if defined(__OPTIMIZE_SIZE__) || !defined(__GNUC__)
-#define HOT_INLINE static inline
-#else
-#define HOT_INLINE static inline __attribute__((always_inline))
-#endif
-
-/* Any initialised pool, the manager's included (the two magics differ in bit 0 only). */
-static inline bool pool_ok(const modesp_pool_t *p) { return p != NULL && (p->magic | 1u) == (MODESP_POOL_MAGIC | 1u); }
-
-static inline uint32_t idx_mask(const modesp_pool_t *p) { return p->idx_mask; }
-
-static inline uint8_t *block_at(const modesp_pool_t *p, uint32_t idx) { return p->storage + (size_t)idx * p->stride; }
-
-static inline void count(uint32_t *counter) { (void)mp_fetch_add(counter, 1u, MP_RELAXED); }
-
-/* Strides are multiples of MODESP_POOL_ALIGN (>= 4): poison and check whole words. */
-static void poison_fill(uint8_t *block, uint32_t stride)
-{
-    uint32_t w = POISON_WORD;
-    for (uint32_t off = 0; off < stride; off += 4u) {
-        memcpy(block + off, &w, 4u);
-    }
-}
-
-static bool poison_intact(const uint8_t *block, uint32_t stride)
-{
-    for (uint32_t off = 0; off < stride; off += 4u) {
-        uint32_t w;
-        memcpy(&w, block + off, 4u);
-        if (w != POISON_WORD) {
-            return false;
-        }
-    }
-    return true;
-}
-
-esp_err_t modesp_pool_init(modesp_pool_t *pool, const char *name, void *storage, size_t storage_size, uint32_t *meta,
-                           size_t block_size, size_t count_)
-{
-    if (pool == NULL || storage == NULL || meta == NULL || ((uintptr_t)storage % MODESP_POOL_ALIGN) != 0u) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    if (block_size == 0u || block_size > 0x100000u || count_ == 0u || count_ > MODESP_POOL_MAX_BLOCKS) {
-        return ESP_ERR_INVALID_SIZE;
-    }
-    /* In 64 bits: 1 MiB x 4096 blocks already wraps a 32-bit size_t, and a
-     * wrapped product would let a far too small storage pass. */
-    const uint64_t needed = (uint64_t)MODESP_POOL_STRIDE(block_size) * (uint64_t)count_;
-    if ((uint64_t)storage_size < needed || needed > (uint64_t)SIZE_MAX) {
-        return ESP_ERR_INVALID_SIZE;
-    }
-    /* The same fields MODESP_POOL_INITIALIZER derives at compile time, computed
-     * with loops here (the macro's comparison chains cost ~300 bytes of code). */
-    const uint32_t stride = (uint32_t)MODESP_POOL_STRIDE(block_size);
-    uint8_t bits = 0;
-    for (size_t v = count_; v != 0u; v >>= 1) {
-        bits++;
-    }
-    uint8_t shift = 0xFFu;
-    if ((stride & (stride - 1u)) == 0u) {
-        for (shift = 0; (1u << shift) != stride; shift++) {
-        }
-    }
-    memset(pool, 0, sizeof *pool);
-    pool->magic = MODESP_POOL_MAGIC;
-    pool->name = name;
-    pool->storage = (uint8_t *)storage;
-    pool->meta = meta;
-    pool->stride = stride;
-    pool->block_size = (uint32_t)block_size;
-    pool->capacity = (uint16_t)count_;
-    pool->idx_mask = (uint16_t)((1u << bits) - 1u);
-    pool->stride_shift = shift;
-    pool->poison = MODESP_POOL_POISON_DEFAULT_;
-    memset(meta, 0, count_ * sizeof(uint32_t)); /* all FREE, list 0 -> 1 -> ... -> NIL */
-    return ESP_OK;
-}
 
 #ifdef MODESP_POOL_LLSC_STATS
 const char modesp_pool_pop_variant[] = MODESP_POOL_POP_VARIANT;
@@ -472,6 +371,8 @@ HOT_INLINE void pool_push(modesp_pool_t *p, uint32_t idx, uint32_t w)
     uint32_t head = mp_load(&p->head, MP_RELAXED);
     uint32_t linked = w | meta_link_encode(idx, head & mask);
     /* F3, first time: the word is RELEASING and ours alone, so a plain store. */
+    MODESP_ASSERT((mp_load(&p->meta[idx], MP_RELAXED) & META_STATE_MASK) == META_RELEASING); /* I4 */
+    MODESP_ASSERT((head & mask) <= p->capacity);                                             /* I1 */
     mp_store(&p->meta[idx], linked, MP_RELAXED);
     uint32_t spins = 1u;
     for (;;) {
@@ -500,7 +401,7 @@ HOT_INLINE void pool_push(modesp_pool_t *p, uint32_t idx, uint32_t w)
 }
 
 /* Pop and claim one block for `tag`. The caller checked the handle. */
-HOT_INLINE void *pool_take(modesp_pool_t *p, uint32_t tag)
+HOT_INLINE void *pool_take(modesp_pool_t *p, uint32_t tag MP_SITE_PARAMS)
 {
     for (;;) {
         uint32_t w = 0;
@@ -526,6 +427,7 @@ HOT_INLINE void *pool_take(modesp_pool_t *p, uint32_t tag)
             /* Someone wrote to this block after freeing it. Withdraw it for good so
              * the stale writer cannot corrupt the next owner, and try the next one.
              * The block is ours since P5: a plain store. */
+            MODESP_ASSERT(mp_load(&p->meta[idx], MP_RELAXED) == mine); /* I4: only the owner writes it */
             mp_store(&p->meta[idx], (mine & META_GEN_MASK) | META_QUARANTINED, MP_RELAXED);
             count(&p->poison_violations);
             count(&p->quarantined);
@@ -536,8 +438,10 @@ HOT_INLINE void *pool_take(modesp_pool_t *p, uint32_t tag)
             continue;
         }
         const uint32_t now = mp_fetch_add(&p->in_use, 1u, MP_RELAXED) + 1u;
+        MODESP_ASSERT(now <= p->capacity); /* I2, I3: never more owners than blocks */
         mp_max(&p->peak, now);
         count(&p->total_allocs);
+        MP_TRACE_ALLOC(p, idx, block);
         return block;
     }
 }
@@ -554,16 +458,23 @@ HOT_INLINE bool api_ok(modesp_pool_t *p)
     return false;
 }
 
-HOT_INLINE void *api_take(modesp_pool_t *p, uint32_t tag)
+HOT_INLINE void *api_take(modesp_pool_t *p, uint32_t tag MP_SITE_PARAMS)
 {
-    void *block = pool_take(p, tag);
+    void *block = pool_take(p, tag MP_SITE_ARGS);
     if (block == NULL) {
         count(&p->alloc_failures);
     }
     return block;
 }
 
-void *modesp_pool_allocate(modesp_pool_t *pool) { return api_ok(pool) ? api_take(pool, 0u) : NULL; }
+void *modesp_pool_allocate(modesp_pool_t *pool) { return api_ok(pool) ? api_take(pool, 0u MP_NO_SITE) : NULL; }
+
+void *modesp_pool_allocate_at(modesp_pool_t *pool, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    return api_ok(pool) ? api_take(pool, 0u MP_SITE(file, line)) : NULL;
+}
 
 void *modesp_pool_allocate_tagged(modesp_pool_t *pool, uint8_t tag)
 {
@@ -574,11 +485,13 @@ void *modesp_pool_allocate_tagged(modesp_pool_t *pool, uint8_t tag)
         count(&pool->invalid_requests);
         return NULL;
     }
-    return api_take(pool, tag);
+    return api_take(pool, tag MP_NO_SITE);
 }
 
-void *modesp_pool_allocate_zeroed_(modesp_pool_t *pool, size_t size)
+void *modesp_pool_allocate_zeroed_(modesp_pool_t *pool, size_t size, const char *file, int line)
 {
+    (void)file;
+    (void)line;
     if (!api_ok(pool)) {
         return NULL;
     }
@@ -586,50 +499,27 @@ void *modesp_pool_allocate_zeroed_(modesp_pool_t *pool, size_t size)
         count(&pool->invalid_requests);
         return NULL;
     }
-    void *block = api_take(pool, 0u);
+    void *block = api_take(pool, 0u MP_SITE(file, line));
     if (block != NULL) {
         memset(block, 0, size);
     }
     return block;
 }
 
-void *modesp_pool_take_managed_(modesp_pool_t *pool, uint32_t tag) { return pool_take(pool, tag); }
+void *modesp_pool_take_managed_(modesp_pool_t *pool, uint32_t tag, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    return pool_take(pool, tag MP_SITE(file, line));
+}
 
 void modesp_pool_count_failure_(modesp_pool_t *pool) { count(&pool->alloc_failures); }
-
-/* Range and boundary checks, without touching any shared state. */
-HOT_INLINE esp_err_t locate(const modesp_pool_t *p, const void *ptr, uint32_t *index)
-{
-    if (ptr == NULL) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    const uintptr_t base = (uintptr_t)p->storage;
-    const uintptr_t addr = (uintptr_t)ptr;
-    if (addr < base || addr - base >= (uintptr_t)p->stride * p->capacity) {
-        return MODESP_ERR_FOREIGN_PTR;
-    }
-    const uintptr_t off = addr - base;
-    uintptr_t idx;
-    if (p->stride_shift != 0xFFu) {
-        if ((off & ((uintptr_t)p->stride - 1u)) != 0u) {
-            return MODESP_ERR_MISALIGNED_PTR;
-        }
-        idx = off >> p->stride_shift;
-    } else {
-        idx = off / p->stride;
-        if (idx * p->stride != off) {
-            return MODESP_ERR_MISALIGNED_PTR;
-        }
-    }
-    *index = (uint32_t)idx;
-    return ESP_OK;
-}
 
 /* Checks, then F1 (claim), F2, F3..F4. The caller checked the handle. */
 HOT_INLINE esp_err_t pool_give(modesp_pool_t *pool, void *ptr)
 {
     uint32_t idx = 0;
-    const esp_err_t where = locate(pool, ptr, &idx);
+    const esp_err_t where = pool_locate(pool, ptr, &idx);
     if (where != ESP_OK) {
         count(where == ESP_ERR_INVALID_ARG      ? &pool->null_frees
               : where == MODESP_ERR_FOREIGN_PTR ? &pool->foreign_frees
@@ -656,12 +546,15 @@ HOT_INLINE esp_err_t pool_give(modesp_pool_t *pool, void *ptr)
     }
 
     uint8_t *block = block_at(pool, idx);
+    MP_TRACE_FREE(pool, idx, block); /* the block is still the caller's bytes here */
     if (poisoned != 0u) {
         poison_fill(block, pool->stride);
     }
     ASAN_POISON_BLOCK(block, pool->stride);
-    (void)mp_fetch_sub(&pool->in_use, 1u, MP_RELAXED); /* F2 */
-    pool_push(pool, idx, freed);                       /* F3, F4 */
+    const uint32_t before = mp_fetch_sub(&pool->in_use, 1u, MP_RELAXED); /* F2 */
+    MODESP_ASSERT(before >= 1u && before <= pool->capacity);             /* I2 */
+    (void)before;
+    pool_push(pool, idx, freed); /* F3, F4 */
     return ESP_OK;
 }
 
@@ -681,241 +574,3 @@ esp_err_t modesp_pool_deallocate(modesp_pool_t *pool, void *ptr)
 }
 
 esp_err_t modesp_pool_give_managed_(modesp_pool_t *pool, void *ptr) { return pool_give(pool, ptr); }
-
-bool modesp_pool_contains(const modesp_pool_t *pool, const void *ptr)
-{
-    if (!pool_ok(pool) || ptr == NULL) {
-        return false;
-    }
-    const uintptr_t base = (uintptr_t)pool->storage;
-    const uintptr_t addr = (uintptr_t)ptr;
-    return addr >= base && addr - base < (uintptr_t)pool->stride * pool->capacity;
-}
-
-esp_err_t modesp_pool_block_index(const modesp_pool_t *pool, const void *ptr, uint32_t *index)
-{
-    if (pool == NULL || index == NULL) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    if (!pool_ok(pool)) {
-        return MODESP_ERR_BAD_POOL;
-    }
-    return locate(pool, ptr, index);
-}
-
-int modesp_pool_block_tag(const modesp_pool_t *pool, const void *ptr)
-{
-    uint32_t idx = 0;
-    if (!pool_ok(pool) || locate(pool, ptr, &idx) != ESP_OK) {
-        return -1;
-    }
-    const uint32_t w = mp_load(&pool->meta[idx], MP_RELAXED);
-    if ((w & META_STATE_MASK) != META_ALLOCATED) {
-        return -1;
-    }
-    return (int)((w & META_TAG_MASK) >> META_TAG_SHIFT);
-}
-
-const char *modesp_pool_name(const modesp_pool_t *pool) { return pool_ok(pool) ? pool->name : NULL; }
-
-size_t modesp_pool_block_size(const modesp_pool_t *pool) { return pool_ok(pool) ? pool->block_size : 0u; }
-
-size_t modesp_pool_capacity(const modesp_pool_t *pool) { return pool_ok(pool) ? pool->capacity : 0u; }
-
-size_t modesp_pool_in_use(const modesp_pool_t *pool) { return pool_ok(pool) ? mp_load(&pool->in_use, MP_RELAXED) : 0u; }
-
-esp_err_t modesp_pool_get_stats(const modesp_pool_t *pool, modesp_pool_stats_t *stats)
-{
-    if (stats == NULL || pool == NULL) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    if (!pool_ok(pool)) {
-        return MODESP_ERR_BAD_POOL;
-    }
-    const modesp_pool_t *p = pool;
-    stats->name = p->name;
-    stats->block_size = p->block_size;
-    stats->capacity = p->capacity;
-    stats->in_use = mp_load(&p->in_use, MP_RELAXED);
-    const uint32_t peak = mp_load(&p->peak, MP_RELAXED);
-    stats->peak = peak > stats->in_use ? peak : stats->in_use; /* see modesp_pool_reset_stats */
-    stats->total_allocs = mp_load(&p->total_allocs, MP_RELAXED);
-    stats->alloc_failures = mp_load(&p->alloc_failures, MP_RELAXED);
-    stats->exhausted = mp_load(&p->exhausted, MP_RELAXED);
-    stats->invalid_requests = mp_load(&p->invalid_requests, MP_RELAXED);
-    stats->wrong_api = mp_load(&p->wrong_api, MP_RELAXED);
-    stats->null_frees = mp_load(&p->null_frees, MP_RELAXED);
-    stats->foreign_frees = mp_load(&p->foreign_frees, MP_RELAXED);
-    stats->misaligned_frees = mp_load(&p->misaligned_frees, MP_RELAXED);
-    stats->double_frees = mp_load(&p->double_frees, MP_RELAXED);
-    stats->invalid_frees = stats->null_frees + stats->foreign_frees + stats->misaligned_frees + stats->double_frees;
-    stats->poison_violations = mp_load(&p->poison_violations, MP_RELAXED);
-    stats->quarantined = mp_load(&p->quarantined, MP_RELAXED);
-    stats->corruptions = mp_load(&p->corruptions, MP_RELAXED);
-    return ESP_OK;
-}
-
-esp_err_t modesp_pool_reset_stats(modesp_pool_t *pool)
-{
-    if (pool == NULL) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    if (!pool_ok(pool)) {
-        return MODESP_ERR_BAD_POOL;
-    }
-    uint32_t *const zeroed[] = {&pool->total_allocs,      &pool->alloc_failures,   &pool->exhausted,
-                                &pool->invalid_requests,  &pool->wrong_api,        &pool->null_frees,
-                                &pool->foreign_frees,     &pool->misaligned_frees, &pool->double_frees,
-                                &pool->poison_violations, &pool->corruptions};
-    for (size_t i = 0; i < sizeof zeroed / sizeof zeroed[0]; i++) {
-        mp_store(zeroed[i], 0u, MP_RELAXED);
-    }
-    /* peak restarts from now. An allocation between the read and the store
-     * may have found the old peak high enough and left it; the store then
-     * writes a value below the new in_use. Raising it again from a fresh read
-     * narrows that window but cannot close it without a barrier on every
-     * allocation, so readers (get_stats, the integrity check) take
-     * max(peak, in_use), which is always a true high-water mark. */
-    const uint32_t now_in_use = mp_load(&pool->in_use, MP_RELAXED);
-    MP_PAUSE(MP_PAUSE_RESET_BEFORE_PEAK, pool);
-    mp_store(&pool->peak, now_in_use, MP_RELAXED);
-    mp_max(&pool->peak, mp_load(&pool->in_use, MP_RELAXED));
-    return ESP_OK;
-}
-
-static esp_err_t fault(modesp_pool_integrity_t *r, modesp_pool_fault_t f, uint32_t block)
-{
-    r->fault = f;
-    r->block = block;
-    return MODESP_ERR_CORRUPTED;
-}
-
-/* With the pool quiescent (the caller's promise): every poisoned free block still holds the pattern. */
-static esp_err_t check_poison(const modesp_pool_t *p, modesp_pool_integrity_t *r)
-{
-    for (uint32_t i = 0; i < p->capacity; i++) {
-        const uint32_t w = mp_load(&p->meta[i], MP_RELAXED);
-        if ((w & META_STATE_MASK) != META_FREE || (w & META_POISONED) == 0u) {
-            continue;
-        }
-        uint8_t *block = block_at(p, i);
-        ASAN_UNPOISON_BLOCK(block, p->stride);
-        const bool intact = poison_intact(block, p->stride);
-        ASAN_POISON_BLOCK(block, p->stride);
-        if (!intact) {
-            (void)fault(r, MODESP_POOL_POISON_DAMAGED, i);
-            return MODESP_ERR_USE_AFTER_FREE;
-        }
-    }
-    return ESP_OK;
-}
-
-esp_err_t modesp_pool_check_integrity_ex(const modesp_pool_t *pool, uint32_t flags, modesp_pool_integrity_t *report)
-{
-    modesp_pool_integrity_t local = {0};
-    modesp_pool_integrity_t *r = (report != NULL) ? report : &local;
-    memset(r, 0, sizeof *r);
-    r->block = UINT32_MAX;
-    if (pool == NULL || (flags & ~MODESP_POOL_CHECK_POISON) != 0u) {
-        r->fault = MODESP_POOL_BAD_MAGIC;
-        return ESP_ERR_INVALID_ARG;
-    }
-    if (!pool_ok(pool)) {
-        r->fault = MODESP_POOL_BAD_MAGIC;
-        return MODESP_ERR_BAD_POOL;
-    }
-    const modesp_pool_t *p = pool;
-    const uint32_t cap = p->capacity;
-    const uint32_t mask = idx_mask(p);
-
-    /* I1: walk the list. A node reached twice means a cycle (links are a
-     * function of the node), so "NIL within cap steps" rules out both. */
-    uint32_t idx = mp_load(&p->head, MP_ACQUIRE) & mask;
-    uint32_t steps = 0;
-    while (idx != cap) {
-        if (idx > cap) {
-            return fault(r, MODESP_POOL_BAD_INDEX, idx);
-        }
-        if (++steps > cap) {
-            return fault(r, MODESP_POOL_CYCLE, idx);
-        }
-        const uint32_t w = mp_load(&p->meta[idx], MP_RELAXED);
-        if ((w & META_STATE_MASK) != META_FREE) {
-            return fault(r, MODESP_POOL_FREE_MARKED_USED, idx);
-        }
-        idx = meta_link_decode(idx, w);
-    }
-    r->free_blocks = steps;
-
-    /* I2: classify every block from its metadata word alone: the bytes of a
-     * block may belong to another context by now. */
-    uint32_t free_count = 0;
-    for (uint32_t i = 0; i < cap; i++) {
-        const uint32_t w = mp_load(&p->meta[i], MP_RELAXED);
-        MP_PAUSE(MP_PAUSE_CHECK_BLOCK, p);
-        switch (w & META_STATE_MASK) {
-        case META_FREE:
-            free_count++;
-            break;
-        case META_ALLOCATED:
-            r->allocated_blocks++;
-            break;
-        case META_QUARANTINED:
-            r->quarantined_blocks++;
-            break;
-        default: /* RELEASING: a free under way; at quiescence one that never finished */
-            return fault(r, MODESP_POOL_BAD_STATE, i);
-        }
-    }
-    if (free_count != steps) {
-        return fault(r, MODESP_POOL_LOST_BLOCK, UINT32_MAX);
-    }
-    const uint32_t in_use = mp_load(&p->in_use, MP_RELAXED);
-    if (in_use != r->allocated_blocks || mp_load(&p->quarantined, MP_RELAXED) != r->quarantined_blocks) {
-        return fault(r, MODESP_POOL_COUNT_MISMATCH, UINT32_MAX);
-    }
-    /* I3. peak below in_use is not a fault: see modesp_pool_reset_stats. */
-    if (mp_load(&p->peak, MP_RELAXED) > cap) {
-        return fault(r, MODESP_POOL_PEAK_INVALID, UINT32_MAX);
-    }
-    if (MODESP_POISON_ENABLED && (flags & MODESP_POOL_CHECK_POISON) != 0u && p->poison) {
-        const esp_err_t err = check_poison(p, r);
-        if (err != ESP_OK) {
-            return err;
-        }
-    }
-    r->fault = MODESP_POOL_OK;
-    return ESP_OK;
-}
-
-esp_err_t modesp_pool_check_integrity(const modesp_pool_t *pool, modesp_pool_integrity_t *report)
-{
-    return modesp_pool_check_integrity_ex(pool, 0u, report);
-}
-
-const char *modesp_pool_fault_name(modesp_pool_fault_t f)
-{
-    switch (f) {
-    case MODESP_POOL_OK:
-        return "OK";
-    case MODESP_POOL_BAD_MAGIC:
-        return "BAD_MAGIC";
-    case MODESP_POOL_BAD_INDEX:
-        return "BAD_INDEX";
-    case MODESP_POOL_CYCLE:
-        return "CYCLE";
-    case MODESP_POOL_FREE_MARKED_USED:
-        return "FREE_MARKED_USED";
-    case MODESP_POOL_LOST_BLOCK:
-        return "LOST_BLOCK";
-    case MODESP_POOL_COUNT_MISMATCH:
-        return "COUNT_MISMATCH";
-    case MODESP_POOL_PEAK_INVALID:
-        return "PEAK_INVALID";
-    case MODESP_POOL_POISON_DAMAGED:
-        return "POISON_DAMAGED";
-    case MODESP_POOL_BAD_STATE:
-        return "BAD_STATE";
-    }
-    return "UNKNOWN";
-}

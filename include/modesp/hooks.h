@@ -1,0 +1,82 @@
+/*
+ * Extension points of the core for the layers above it (diagnostics, event
+ * bus, the application): trace hooks on every pool allocation and free, the
+ * call site of the public allocation macros, a registry of pools, the
+ * library's clock, and the count of broken invariants.
+ *
+ * Nothing here allocates, and everything costs nothing when unused: the trace
+ * hook points compile to nothing unless Kconfig MEMORY_POOL_ENABLE_TRACING is
+ * set, and the registry is filled at program start (GNU C constructors) or by
+ * modesp_pool_register().
+ */
+#ifndef MODESP_HOOKS_H
+#define MODESP_HOOKS_H
+
+#include <stdint.h>
+
+#include "modesp/fixed_pool.h"
+#include "modesp/mempool_config.h"
+#include "modesp/mempool_err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------ trace hooks */
+
+/* MODESP_TRACING and MODESP_CALL_SITE: see modesp/mempool_config.h. */
+
+/*
+ * Called on every successful allocation and free of every pool (the
+ * manager's included), in the context that made it: a task, an ISR or
+ * another core. A hook must be short, ISR-safe, and must not call back into
+ * the pool it is told about. `file`/`line` are the call site given to an
+ * ..._at entry point (the public allocation macros give theirs), else NULL/0.
+ * `index` is the block's index in its pool: a side table of capacity entries
+ * per pool is the way to keep per-block data (the metadata word is full).
+ */
+typedef struct {
+    void (*on_alloc)(const modesp_pool_t *pool, uint32_t index, const void *block, const char *file, int line,
+                     void *ctx);
+    void (*on_free)(const modesp_pool_t *pool, uint32_t index, const void *block, void *ctx);
+    void *ctx;
+} modesp_trace_hooks_t;
+
+/*
+ * Install the trace hooks (NULL removes them). The table is read at each
+ * hook point, so it must stay valid while installed (static storage).
+ * Errors: ESP_ERR_NOT_SUPPORTED when tracing is compiled out (Kconfig
+ * MEMORY_POOL_ENABLE_TRACING off).
+ * Complexity: O(1). ISR-safe: yes (one atomic store).
+ */
+esp_err_t modesp_trace_set_hooks(const modesp_trace_hooks_t *hooks);
+
+/* ---------------------------------------------------------- pool registry */
+
+/* modesp_pool_register() is declared in modesp/fixed_pool.h (the DEFINE macros call it). */
+
+/*
+ * Walk the registry: modesp_pool_registry_next(NULL) gives the first pool,
+ * then pass the previous one; NULL at the end. Pools registered during a
+ * walk may or may not be seen. Complexity: O(1) per step. ISR-safe: yes.
+ */
+const modesp_pool_t *modesp_pool_registry_next(const modesp_pool_t *previous);
+
+/* ---------------------------------------------------------------- clock */
+
+/* The library's monotonic clock in microseconds (the port's). ISR-safe: yes. O(1). */
+uint64_t modesp_time_us(void);
+
+/* ------------------------------------------------------------ invariants */
+
+/*
+ * Invariant checks that failed since start (Kconfig MEMORY_POOL_DEBUG_ASSERTS;
+ * always 0 when the checks are compiled out). Complexity: O(1). ISR-safe: yes.
+ */
+uint32_t modesp_assert_failures(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MODESP_HOOKS_H */

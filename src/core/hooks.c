@@ -1,0 +1,64 @@
+/* Extension points of the core (modesp/hooks.h): trace hooks, pool registry, clock. */
+#include "modesp/hooks.h"
+
+#include "mp_trace.h"
+#include "pool_internal.h"
+#include "pool_private.h"
+#include "port.h"
+
+#if MODESP_TRACING
+const modesp_trace_hooks_t *modesp_trace_hooks_;
+#endif
+
+esp_err_t modesp_trace_set_hooks(const modesp_trace_hooks_t *hooks)
+{
+#if MODESP_TRACING
+    __atomic_store_n(&modesp_trace_hooks_, hooks, __ATOMIC_RELEASE);
+    return ESP_OK;
+#else
+    (void)hooks;
+    return ESP_ERR_NOT_SUPPORTED;
+#endif
+}
+
+/* Newest first. Pushed in the port's critical section (registration is rare,
+ * mostly before main, and a pointer CAS would need libatomic on the targets
+ * without a CAS); read without a lock: a pool is published with its link set
+ * and is never removed. */
+static modesp_pool_t *s_registry;
+
+esp_err_t modesp_pool_register(modesp_pool_t *pool)
+{
+    if (pool == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    if (!pool_ok(pool)) {
+        return MODESP_ERR_BAD_POOL;
+    }
+    const uint32_t s = modesp_port_critical_enter();
+    if (pool->registered == 0u) {
+        pool->registered = 1u;
+        pool->registry_next = s_registry;
+        __atomic_store_n(&s_registry, pool, __ATOMIC_RELEASE);
+    }
+    modesp_port_critical_exit(s);
+    return ESP_OK;
+}
+
+void modesp_pool_register_chain_(modesp_pool_t *first, modesp_pool_t *last)
+{
+    const uint32_t s = modesp_port_critical_enter();
+    last->registry_next = s_registry;
+    __atomic_store_n(&s_registry, first, __ATOMIC_RELEASE);
+    modesp_port_critical_exit(s);
+}
+
+const modesp_pool_t *modesp_pool_registry_next(const modesp_pool_t *previous)
+{
+    if (previous == NULL) {
+        return __atomic_load_n(&s_registry, __ATOMIC_ACQUIRE);
+    }
+    return previous->registry_next;
+}
+
+uint64_t modesp_time_us(void) { return modesp_port_time_us(); }

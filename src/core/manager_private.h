@@ -1,0 +1,143 @@
+/*
+ * The pool manager's state and the helpers its source files share (private).
+ *
+ *   manager.c             the singleton, class selection, allocate and free
+ *   manager_pressure.c    utilization, pressure levels, their delivery, callbacks
+ *   manager_strategies.c  WAIT and the heap fallback
+ *   manager_stats.c       statistics and the integrity check
+ */
+#ifndef MODESP_MANAGER_PRIVATE_H
+#define MODESP_MANAGER_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "modesp/pool_manager.h"
+#include "mp_atomic.h"
+#include "mp_trace.h"
+#include "port.h"
+
+#ifndef CONFIG_MEMORY_POOL_MAX_PRESSURE_CALLBACKS
+#define CONFIG_MEMORY_POOL_MAX_PRESSURE_CALLBACKS 8
+#endif
+#ifndef CONFIG_MEMORY_POOL_HEAP_FALLBACK_MAX_BLOCKS
+#define CONFIG_MEMORY_POOL_HEAP_FALLBACK_MAX_BLOCKS 1
+#endif
+#ifndef CONFIG_MEMORY_POOL_EMERGENCY_RESERVE_SIZE
+#define CONFIG_MEMORY_POOL_EMERGENCY_RESERVE_SIZE 0
+#endif
+
+/* Pressure: level_word = change sequence (bits 8..31) | level (bits 0..1); an 8-entry ring of changes. */
+#define RING_SIZE  8u
+#define LEVEL_MASK 0x3u
+#define SEQ_SHIFT  8u
+#define SEQ_MASK   0x00FFFFFFu
+
+/* Smallest byte count whose utilization (rounded down) is >= percent:
+ * ceil(total * percent / 100), with total = 100 q + r to stay in 32 bits.
+ * The same formula at compile time (Kconfig defaults) and at run time. */
+#define PERCENT_TO_BYTES_(total, percent)                                                                              \
+    ((total) / 100u * (uint32_t)(percent) + ((total) % 100u * (uint32_t)(percent) + 99u) / 100u)
+
+typedef struct {
+    modesp_pressure_cb_t cb;
+    void *ctx;
+} pressure_cb_slot_t;
+
+typedef struct {
+    void *ptr; /* NULL when the slot is free */
+    uint32_t size;
+    uint8_t cls;
+} heap_slot_t;
+
+struct modesp_pool_manager {
+    modesp_pool_t *classes[MODESP_CLASS_COUNT];
+    modesp_pool_t *reserve;
+    const uint8_t *lo[MODESP_CLASS_COUNT + 1]; /* block storage [lo, hi) of each class and the reserve */
+    const uint8_t *hi[MODESP_CLASS_COUNT + 1];
+    uint32_t default_strategy;
+    uint32_t default_timeout_ms;
+    uint32_t total_bytes;
+    uint32_t bytes_in_use;
+    /* pressure */
+    uint32_t enter_warning_bytes;
+    uint32_t enter_critical_bytes;
+    uint32_t below_release_bytes;
+    uint32_t level_word;
+    uint32_t ring[RING_SIZE];
+    uint32_t delivered_seq;
+    uint32_t delivering;
+    uint32_t dropped_events;
+    pressure_cb_slot_t callbacks[CONFIG_MEMORY_POOL_MAX_PRESSURE_CALLBACKS];
+    /* WAIT */
+    uint32_t waiters[MODESP_CLASS_COUNT];
+    modesp_port_waitq_t waitq[MODESP_CLASS_COUNT];
+    /* heap fallback, guarded by the port critical section */
+    heap_slot_t heap[CONFIG_MEMORY_POOL_HEAP_FALLBACK_MAX_BLOCKS];
+    uint32_t heap_in_use;
+    /* counters */
+    uint32_t zero_size_requests;
+    uint32_t oversize_requests;
+    uint32_t null_frees;
+    uint32_t foreign_frees;
+    uint32_t size_mismatch_frees;
+    uint32_t spills;
+    uint32_t waits;
+    uint32_t wait_timeouts;
+    uint32_t wait_deadline_served;
+    uint32_t isr_refusals;
+    uint32_t heap_allocs;
+    uint32_t heap_frees;
+    uint32_t heap_failures;
+    uint32_t critical_allocs;
+    uint32_t critical_failures;
+};
+
+/* The one manager (manager.c). */
+extern modesp_pool_manager_t modesp_manager_;
+
+/* Block size of each class, from the size-class table. */
+extern const uint32_t modesp_class_size_[MODESP_CLASS_COUNT];
+
+/* The manager is a singleton: any other pointer (NULL, a stray or stale one) is refused. */
+static inline bool pm_ok(const modesp_pool_manager_t *pm) { return pm == &modesp_manager_; }
+
+static inline void bump(uint32_t *counter) { (void)mp_fetch_add(counter, 1u, MP_RELAXED); }
+
+/* The level `bytes` calls for from `level` (hysteresis); on the hot path of every allocate and free. */
+static inline uint32_t modesp_mgr_target_level_(modesp_pool_manager_t *pm, uint32_t level, uint32_t bytes)
+{
+    const uint32_t warn = mp_load(&pm->enter_warning_bytes, MP_RELAXED);
+    const uint32_t crit = mp_load(&pm->enter_critical_bytes, MP_RELAXED);
+    const uint32_t rel = mp_load(&pm->below_release_bytes, MP_RELAXED);
+    if (bytes >= crit) {
+        return MODESP_PRESSURE_CRITICAL;
+    }
+    if (bytes < rel) {
+        return MODESP_PRESSURE_NORMAL;
+    }
+    if (level == MODESP_PRESSURE_CRITICAL) {
+        return bytes < warn ? MODESP_PRESSURE_WARNING : MODESP_PRESSURE_CRITICAL;
+    }
+    if (level == MODESP_PRESSURE_WARNING || bytes >= warn) {
+        return MODESP_PRESSURE_WARNING;
+    }
+    return MODESP_PRESSURE_NORMAL;
+}
+
+/* manager.c: one attempt on class cls for a request of class `requested`. */
+void *modesp_mgr_take_class_(modesp_pool_manager_t *pm, int cls, int requested MP_SITE_PARAMS);
+
+/* manager_pressure.c */
+uint32_t modesp_mgr_utilization_(const modesp_pool_manager_t *pm, uint32_t bytes);
+void modesp_mgr_pressure_update_(modesp_pool_manager_t *pm);
+uint32_t modesp_mgr_deliver_(modesp_pool_manager_t *pm);
+void modesp_mgr_deliver_if_pending_(modesp_pool_manager_t *pm);
+
+/* manager_strategies.c */
+esp_err_t modesp_mgr_wait_for_block_(modesp_pool_manager_t *pm, int cls, uint32_t timeout_ms,
+                                     void **out MP_SITE_PARAMS);
+esp_err_t modesp_mgr_heap_take_(modesp_pool_manager_t *pm, size_t size, int cls, void **out);
+esp_err_t modesp_mgr_heap_give_back_(modesp_pool_manager_t *pm, void *ptr, size_t size, bool sized);
+
+#endif /* MODESP_MANAGER_PRIVATE_H */
