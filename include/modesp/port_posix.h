@@ -3,6 +3,7 @@
 #define MODESP_PORT_POSIX_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -14,6 +15,15 @@ extern "C" {
  * calls which must not block (WAIT, heap fallback) are refused from ISRs.
  */
 void modesp_port_posix_set_isr_context(bool in_isr);
+
+/*
+ * Replace the port clock (modesp_port_time_us, and so modesp_time_us) with
+ * `clock`, for tests that drive time by hand (rates, ages, time budgets);
+ * NULL restores CLOCK_MONOTONIC. The WAIT strategy sleeps on the real clock:
+ * do not run WAIT allocations while a fake clock is installed.
+ * Returns: nothing. Errors: none. Complexity: O(1). ISR-safe: yes.
+ */
+void modesp_port_posix_set_clock(uint64_t (*clock)(void));
 
 #ifdef __cplusplus
 }
