@@ -220,6 +220,23 @@ void *modesp_mgr_take_class_(modesp_pool_manager_t *pm, int cls, int requested M
     return take_class(pm, cls, requested MP_SITE_ARGS);
 }
 
+/* The class of a request, or the size error (counted; pending pressure changes delivered). */
+static esp_err_t checked_class(modesp_pool_manager_t *pm, size_t size, int *cls)
+{
+    if (size == 0u) {
+        bump(&pm->zero_size_requests);
+        modesp_mgr_deliver_if_pending_(pm);
+        return MODESP_ERR_ZERO_SIZE;
+    }
+    *cls = modesp_pool_manager_class_for_size(size);
+    if (*cls < 0) {
+        bump(&pm->oversize_requests);
+        modesp_mgr_deliver_if_pending_(pm);
+        return ESP_ERR_INVALID_SIZE;
+    }
+    return ESP_OK;
+}
+
 /* The request for class `cls` failed as its caller sees it. */
 static void request_failed(modesp_pool_manager_t *pm, int cls)
 {
@@ -282,16 +299,10 @@ static esp_err_t allocate_ex(modesp_pool_manager_t *pm, size_t size, modesp_allo
         modesp_mgr_deliver_if_pending_(pm);
         return ESP_ERR_NOT_SUPPORTED;
     }
-    if (size == 0u) {
-        bump(&pm->zero_size_requests);
-        modesp_mgr_deliver_if_pending_(pm);
-        return MODESP_ERR_ZERO_SIZE;
-    }
-    const int cls = modesp_pool_manager_class_for_size(size);
-    if (cls < 0) {
-        bump(&pm->oversize_requests);
-        modesp_mgr_deliver_if_pending_(pm);
-        return ESP_ERR_INVALID_SIZE;
+    int cls = -1;
+    const esp_err_t size_err = checked_class(pm, size, &cls);
+    if (size_err != ESP_OK) {
+        return size_err;
     }
     if (strategy == MODESP_ALLOC_WAIT && modesp_port_in_isr()) {
         bump(&pm->isr_refusals);
@@ -347,15 +358,8 @@ void *modesp_pool_manager_allocate_critical(modesp_pool_manager_t *pm, size_t si
     if (!pm_ok(pm)) {
         return NULL;
     }
-    if (size == 0u) {
-        bump(&pm->zero_size_requests);
-        modesp_mgr_deliver_if_pending_(pm);
-        return NULL;
-    }
-    const int cls = modesp_pool_manager_class_for_size(size);
-    if (cls < 0) {
-        bump(&pm->oversize_requests);
-        modesp_mgr_deliver_if_pending_(pm);
+    int cls = -1;
+    if (checked_class(pm, size, &cls) != ESP_OK) {
         return NULL;
     }
     void *p = take_class(pm, cls, cls MP_NO_SITE);
