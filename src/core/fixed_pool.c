@@ -403,6 +403,10 @@ HOT_INLINE void pool_push(modesp_pool_t *p, uint32_t idx, uint32_t w)
 /* Pop and claim one block for `tag`. The caller checked the handle. */
 HOT_INLINE void *pool_take(modesp_pool_t *p, uint32_t tag MP_SITE_PARAMS)
 {
+    if (MP_INJECT_FAIL(p)) { /* test builds: a scheduled failure looks like an empty pool */
+        count(&p->exhausted);
+        return NULL;
+    }
     for (;;) {
         uint32_t w = 0;
         const uint32_t idx = pool_pop(p, &w);

@@ -1,4 +1,4 @@
-/* Pause-point hook of test builds (see mp_pause.h); empty otherwise. */
+/* Pause-point and fault-injection hooks of test builds (see mp_pause.h); empty otherwise. */
 #include "mp_pause.h"
 
 #if defined(MODESP_TEST_HOOKS) && MODESP_TEST_HOOKS
@@ -13,6 +13,16 @@ void modesp_test_pause_(mp_pause_point_t point, const void *object)
     if (hook != 0) {
         hook(point, object);
     }
+}
+
+static mp_fail_hook_t s_fail;
+
+void modesp_test_set_fail_hook(mp_fail_hook_t hook) { __atomic_store_n(&s_fail, hook, __ATOMIC_SEQ_CST); }
+
+_Bool modesp_test_inject_fail_(const void *pool)
+{
+    const mp_fail_hook_t hook = __atomic_load_n(&s_fail, __ATOMIC_ACQUIRE);
+    return hook != 0 && hook(pool);
 }
 
 #else

@@ -28,13 +28,23 @@ typedef enum {
 /* What a test installs: called at `point` with the object (pool or manager) concerned. */
 typedef void (*mp_pause_hook_t)(mp_pause_point_t point, const void *object);
 
+/* Fault injection: return true to make this allocation attempt find `pool` empty. */
+typedef _Bool (*mp_fail_hook_t)(const void *pool);
+
 #if defined(MODESP_TEST_HOOKS) && MODESP_TEST_HOOKS
 /* Install (or with NULL remove) the hook. Test builds only. */
 void modesp_test_set_pause_hook(mp_pause_hook_t hook);
 void modesp_test_pause_(mp_pause_point_t point, const void *object);
 #define MP_PAUSE(point, object) modesp_test_pause_((point), (object))
+
+/* Install (or with NULL remove) the fault-injection hook consulted by every
+ * allocation attempt of every pool (manager's included). Test builds only. */
+void modesp_test_set_fail_hook(mp_fail_hook_t hook);
+_Bool modesp_test_inject_fail_(const void *pool);
+#define MP_INJECT_FAIL(pool) modesp_test_inject_fail_(pool)
 #else
 #define MP_PAUSE(point, object) ((void)0)
+#define MP_INJECT_FAIL(pool)    0
 #endif
 
 #endif /* MODESP_MP_PAUSE_H */
