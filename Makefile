@@ -1,5 +1,6 @@
-# Thin shortcuts over CMake. Every target works from a clean clone once the
-# Debian packages listed by `make deps` are installed (.ci/run installs them).
+# Thin shortcuts over CMake. Every target works from a clean clone: before it
+# configures, it installs the Debian packages it lacks (tools/install-deps.sh,
+# from the one list in tools/debian-packages.txt; `make deps` installs them all).
 
 BUILD    ?= build
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
@@ -12,29 +13,25 @@ HOST  := $(BUILD)/host
 ASAN  := $(BUILD)/asan
 TSAN  := $(BUILD)/tsan
 
-# Debian packages the project needs, and a command that proves each is there.
-DEPS_PKGS := cmake gcc python3-kconfiglib libcmocka-dev clang-format clang-tidy cppcheck
+# $(call check_deps,GROUP...): install the Debian packages of those groups of
+# tools/debian-packages.txt that are missing (silent when none is); as root or
+# through sudo -n, else it prints the apt-get command and stops.
+# MODESP_NO_DEPS=1 skips it.
 define check_deps
-	@missing=""; \
-	command -v $(CMAKE) >/dev/null || missing="$$missing cmake"; \
-	command -v gcc >/dev/null || missing="$$missing gcc"; \
-	$(PYTHON) -c 'import kconfiglib' 2>/dev/null || missing="$$missing python3-kconfiglib"; \
-	test -f /usr/include/cmocka.h || missing="$$missing libcmocka-dev"; \
-	for t in $(1); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "Missing packages. Run:  apt-get install -y$$missing"; exit 1; fi
+	@sh "$(CURDIR)/tools/install-deps.sh" $(1)
 endef
 
-.PHONY: all build test test-host test-asan test-tsan check lint format format-check cppcheck clang-tidy \
+.PHONY: contracts all build test test-host test-asan test-tsan check lint format format-check cppcheck clang-tidy \
         sanitizer-builds demo menuconfig deps clean
 
 all: build
 
+# Every package of the list (what .ci/run installs).
 deps:
-	$(call check_deps,)
+	$(call check_deps,all)
 
 $(HOST)/Makefile:
-	$(call check_deps,)
+	$(call check_deps,test)
 	$(CMAKE) -S . -B $(HOST) -DCMAKE_BUILD_TYPE=Debug -DMODESP_SDKCONFIG=$(SDKCONFIG)
 
 build: $(HOST)/Makefile
@@ -49,7 +46,7 @@ test-host: build
 	$(CTEST) --test-dir $(HOST) --output-on-failure -j$(JOBS)
 
 define sanitizer_build
-	$(call check_deps,)
+	$(call check_deps,test)
 	$(CMAKE) -S . -B $(1) -DCMAKE_BUILD_TYPE=Debug -DMODESP_SDKCONFIG=$(SDKCONFIG) -DMODESP_SANITIZE=$(2) >/dev/null
 	$(CMAKE) --build $(1) -j$(JOBS)
 endef
@@ -79,26 +76,32 @@ check: lint sanitizer-builds
 	@echo "make check: format, cppcheck, clang-tidy and sanitizer builds clean"
 
 LINT_SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^tests/port_decls/')
-CORE_SOURCES = $(shell git ls-files 'src/*.c' 2>/dev/null)
+# The library's host build (src/sources.txt), for clang-tidy.
+CORE_SOURCES = $(shell tools/sources.sh pool manager errors port-posix)
 
-lint: format-check cppcheck clang-tidy
+lint: contracts format-check cppcheck clang-tidy
+
+# Every public function documents Returns/Errors/Complexity/ISR-safe (tools/check_contracts.py).
+contracts:
+	$(PYTHON) tools/check_contracts.py
 
 format:
+	$(call check_deps,check)
 	clang-format -i $(LINT_SOURCES)
 
 format-check:
-	$(call check_deps,clang-format)
+	$(call check_deps,check)
 	clang-format --dry-run --Werror $(LINT_SOURCES)
 
 cppcheck: build
-	$(call check_deps,cppcheck)
+	$(call check_deps,check)
 	cppcheck --error-exitcode=1 --enable=warning,style,performance,portability --inline-suppr --quiet \
 	  --std=c11 --suppress=missingIncludeSystem --suppress=unusedFunction \
-	  -I include -I src -I src/port -I src/port/posix -I $(HOST)/config src
+	  -I include -I src/core -I src/port -I src/port/posix -I $(HOST)/config src
 
 clang-tidy: build
-	$(call check_deps,clang-tidy)
-	clang-tidy -p $(HOST) --quiet --extra-arg=-Wno-unknown-warning-option $(filter src/fixed_pool.c src/pool_manager.c src/pooled.c src/mempool_err.c src/port/posix/port_posix.c,$(CORE_SOURCES)) 2>/dev/null
+	$(call check_deps,check)
+	clang-tidy -p $(HOST) --quiet --extra-arg=-Wno-unknown-warning-option $(CORE_SOURCES) 2>/dev/null
 
 # The main job: every example program in order, each printing what it does.
 demo: build
@@ -106,6 +109,7 @@ demo: build
 
 # Same menu as `idf.py menuconfig`, from the same Kconfig; writes ./sdkconfig.
 menuconfig:
+	$(call check_deps,test)
 	KCONFIG_CONFIG=$(SDKCONFIG) $(PYTHON) -m menuconfig Kconfig
 
 clean:

@@ -15,7 +15,9 @@ BENCH_CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=Release "-DCMAKE_C_FLAGS_RELEASE=-O2 -g 
 
 .PHONY: bench bench-instr bench-build bench-frag bench-frag-host
 
+# Configures every time: first the packages it lacks (tools/install-deps.sh).
 bench-build:
+	@sh tools/install-deps.sh test bench
 	cmake -S . -B $(BENCH_DIR) $(BENCH_CMAKE_FLAGS) >/dev/null
 	cmake --build $(BENCH_DIR) -j2
 
@@ -39,6 +41,7 @@ bench-frag-host: bench-build
 
 # Cortex-M4 QEMU runs 1 and 2 (bench/frag/run_frag.sh): series printed, PNG plots in build/bench/frag.
 bench-frag: bench-frag-host
+	@sh tools/install-deps.sh cross
 	mkdir -p $(BENCH_DIR)/frag
 	sh bench/frag/run_frag.sh $(BENCH_DIR)/frag > $(BENCH_DIR)/frag/report.txt 2>&1; rc=$$?; \
 		cat $(BENCH_DIR)/frag/report.txt; exit $$rc

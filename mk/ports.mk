@@ -16,4 +16,5 @@ PORT_CHECK_DIR ?= build/port-check
 
 .PHONY: port-check
 port-check:
+	@sh tools/install-deps.sh test cross
 	tools/port_check.sh $(PORT_CHECK_DIR)

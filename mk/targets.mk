@@ -7,9 +7,14 @@ MODESP_TARGETS_ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 
 .PHONY: targets qemu-test
 
-# kconfiglib (for tools/gen_config.py) is a Debian package of the system Python.
+# Each first installs the Debian packages it lacks: the cross compilers and QEMU,
+# and kconfiglib (for tools/gen_config.py), a Debian package of the system Python.
+MODESP_INSTALL_DEPS := sh $(MODESP_TARGETS_ROOT)/tools/install-deps.sh test cross
+
 targets:
+	@$(MODESP_INSTALL_DEPS)
 	/usr/bin/python3 $(MODESP_TARGETS_ROOT)/tools/targets.py --out $(MODESP_TARGETS_ROOT)/build/targets
 
 qemu-test:
+	@$(MODESP_INSTALL_DEPS)
 	$(MODESP_TARGETS_ROOT)/tools/qemu-test.sh $(MODESP_TARGETS_ROOT)/build/qemu
