@@ -11,7 +11,7 @@
  * the next free block. A use-after-free write therefore cannot corrupt the
  * free list, and a double free is detected from the state word alone,
  * without trusting the freed memory. The lock-free argument is written down
- * in src/fixed_pool.c next to the code.
+ * in src/core/fixed_pool.c next to the code.
  *
  * Define a pool at file scope in one line:
  *
@@ -54,11 +54,22 @@ extern "C" {
  * guard bytes). Block starts, indices and metadata then stay as they are, a
  * pointer check still finds the block from its address, and an overrun of
  * block i writes its own guard before it reaches block i + 1.
+ * Returns: the stride in bytes (size_t); a constant expression for a constant block_size.
+ * Errors: none.
+ * Complexity: O(1).
+ * ISR-safe: yes (arithmetic only).
  */
 #define MODESP_POOL_STRIDE(block_size)                                                                                 \
     ((((size_t)(block_size)) + MODESP_POOL_ALIGN - 1u) / MODESP_POOL_ALIGN * MODESP_POOL_ALIGN)
 
-/* Bytes of block storage a pool of `count` blocks of `block_size` needs. */
+/*
+ * Bytes of block storage a pool of `count` blocks of `block_size` needs (the
+ * storage and storage_size that modesp_pool_init asks for).
+ * Returns: MODESP_POOL_STRIDE(block_size) * count (size_t); a constant expression for constant arguments.
+ * Errors: none (the product is not checked for overflow).
+ * Complexity: O(1).
+ * ISR-safe: yes (arithmetic only).
+ */
 #define MODESP_POOL_STORAGE_SIZE(block_size, count) (MODESP_POOL_STRIDE(block_size) * (size_t)(count))
 
 /* Number of bits needed to hold the value n (1..65535): the width of a block index. */
@@ -123,7 +134,7 @@ typedef struct modesp_pool {
     uint32_t magic;
     const char *name;
     uint8_t *storage;
-    uint32_t *meta; /* one word per block, see src/pool_meta.h */
+    uint32_t *meta; /* one word per block, see src/core/pool_meta.h */
     uint32_t stride;
     uint32_t block_size;
     uint16_t capacity;
@@ -140,7 +151,16 @@ typedef struct modesp_pool {
  * compares one word). */
 #define MODESP_POOL_MAGIC_MANAGED (MODESP_POOL_MAGIC ^ 1u)
 
-/* Static initializer for a pool over given storage. Prefer the DEFINE macros. */
+/*
+ * Static initializer for a pool over given storage: `storage_arr` of
+ * MODESP_POOL_STORAGE_SIZE(bsize, count) bytes aligned to MODESP_POOL_ALIGN
+ * and `meta_arr` of `count` zero-filled uint32_t words (static storage is).
+ * Prefer the DEFINE macros: this form neither checks the block size and the
+ * count at compile time nor registers the pool (modesp_pool_register does).
+ * Errors: none at run time; nothing is checked.
+ * Complexity: O(1) at run time (a constant initializer).
+ * ISR-safe: not applicable (an initializer; no code runs).
+ */
 #define MODESP_POOL_INITIALIZER(name_str, storage_arr, meta_arr, bsize, count)                                         \
     MODESP_POOL_INITIALIZER_MAGIC_(name_str, storage_arr, meta_arr, bsize, count, MODESP_POOL_MAGIC, 0, 0u)
 
@@ -169,15 +189,20 @@ typedef struct modesp_pool {
     static uint32_t name##_meta_[(count)]
 
 /*
- * Add a pool to the registry that reports walk. Pools defined with
- * MODESP_POOL_DEFINE* and the manager's pools are registered before main()
- * where the compiler supports constructors (GCC, Clang; the bare-metal
- * startup must run them, as newlib's and ESP-IDF's do); a pool set up with
- * modesp_pool_init is registered by this call. A registered pool must live
- * for the rest of the program (there is no removal: a report may be walking
- * the list at any time). Registering twice does nothing.
- * Errors: ESP_ERR_INVALID_ARG (NULL), MODESP_ERR_BAD_POOL (not initialised).
- * Complexity: O(1). ISR-safe: yes (lock-free push).
+ * Add a pool to the registry that reports walk (modesp_pool_registry_next,
+ * modesp/hooks.h). Pools defined with MODESP_POOL_DEFINE* and the manager's
+ * pools are registered before main() where the compiler supports
+ * constructors (GCC, Clang, compiling C; the bare-metal startup must run
+ * them, as newlib's and ESP-IDF's do); a pool set up with modesp_pool_init
+ * is registered by this call. A registered pool must live for the rest of
+ * the program (there is no removal: a report may be walking the list at any
+ * time). Registering twice does nothing and returns ESP_OK.
+ * Returns: ESP_OK, or an error below.
+ * Errors:
+ *   ESP_ERR_INVALID_ARG  pool is NULL                         (not counted)
+ *   MODESP_ERR_BAD_POOL  pool not initialised or overwritten  (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes (the push runs inside the port's short critical section; readers take no lock).
  */
 esp_err_t modesp_pool_register(modesp_pool_t *pool);
 
@@ -193,46 +218,92 @@ esp_err_t modesp_pool_register(modesp_pool_t *pool);
 #endif
 
 /*
- * Define a pool `name` of `count` blocks of `block_size` bytes with static
- * storage. _STATIC gives it internal linkage; the plain form is global (use
- * MODESP_POOL_DECLARE(name) in a header). Block size and count are checked at
- * compile time. The pool is ready to use without an init call.
+ * Define, at file scope, a pool `name` of `count` blocks of `block_size`
+ * bytes with static storage and internal linkage. Block size (1..1 MiB) and
+ * count (1..65535) are checked at compile time. The pool is ready to use
+ * without an init call, and is registered before main() where the compiler
+ * supports constructors (see modesp_pool_register).
+ * Errors: none at run time; a block size or count out of range does not compile.
+ * Complexity: O(1) at run time (static storage, no initialisation code).
+ * ISR-safe: not applicable (a definition); the pool is usable from ISRs at once.
  */
 #define MODESP_POOL_DEFINE_STATIC(name, block_size, count)                                                             \
     MODESP_POOL_DEFINE_STORAGE_(name, block_size, count);                                                              \
     MODESP_POOL_AUTO_REGISTER_(static modesp_pool_t name, name)                                                        \
     static modesp_pool_t name = MODESP_POOL_INITIALIZER(#name, name##_storage_, name##_meta_, block_size, count)
 
+/*
+ * As MODESP_POOL_DEFINE_STATIC, with external linkage: the pool is global
+ * (declare it with MODESP_POOL_DECLARE(name) in a header).
+ * Errors: none at run time; a block size or count out of range does not compile.
+ * Complexity: O(1) at run time (static storage, no initialisation code).
+ * ISR-safe: not applicable (a definition); the pool is usable from ISRs at once.
+ */
 #define MODESP_POOL_DEFINE(name, block_size, count)                                                                    \
     MODESP_POOL_DEFINE_STORAGE_(name, block_size, count);                                                              \
     MODESP_POOL_AUTO_REGISTER_(modesp_pool_t name, name)                                                               \
     modesp_pool_t name = MODESP_POOL_INITIALIZER(#name, name##_storage_, name##_meta_, block_size, count)
 
+/*
+ * Declare a pool that another file defines with MODESP_POOL_DEFINE.
+ * Errors: none.
+ * Complexity: O(1) (a declaration; no code).
+ * ISR-safe: not applicable (a declaration).
+ */
 #define MODESP_POOL_DECLARE(name) extern modesp_pool_t name
 
-/* Typed forms: a pool of `count` objects of type T, and a typed allocation. */
+/*
+ * Typed form of MODESP_POOL_DEFINE_STATIC: a pool `name` of `count` blocks
+ * of sizeof(T) bytes, for objects of type T.
+ * Errors: none at run time; sizeof(T) or count out of range does not compile.
+ * Complexity: O(1) at run time (static storage, no initialisation code).
+ * ISR-safe: not applicable (a definition); the pool is usable from ISRs at once.
+ */
 #define MODESP_POOL_DEFINE_TYPE_STATIC(name, T, count) MODESP_POOL_DEFINE_STATIC(name, sizeof(T), count)
-#define modesp_pool_new(pool, T)                       ((T *)modesp_pool_allocate_zeroed_((pool), sizeof(T), MODESP_CALL_SITE))
+
+/*
+ * Typed allocation: one block of `pool` with its first sizeof(T) bytes
+ * zeroed (modesp_pool_allocate_zeroed_ with the caller's call site for the
+ * trace hooks). sizeof(T) is not checked at compile time: a T larger than
+ * the pool's blocks is refused at run time.
+ * Returns: the block as a T *, or NULL on an error below.
+ * Errors:
+ *   NULL  sizeof(T) larger than the pool's block size  (invalid_requests; nothing is taken)
+ *   NULL  as modesp_pool_allocate: pool empty, free list broken, manager-owned pool, NULL or bad pool
+ * Complexity: O(sizeof(T)) for the zeroing; with poisoning on, plus O(block size).
+ * ISR-safe: yes.
+ */
+#define modesp_pool_new(pool, T) ((T *)modesp_pool_allocate_zeroed_((pool), sizeof(T), MODESP_CALL_SITE))
 
 /*
  * Initialise a pool over caller-provided memory (for pools inside a struct,
  * or with a count known only at run time).
  *   storage: MODESP_POOL_STORAGE_SIZE(block_size, count) bytes aligned to MODESP_POOL_ALIGN
- *   meta:    count words, contents ignored
- * Errors: ESP_ERR_INVALID_ARG (NULL pool/storage/meta, misaligned storage),
- *         ESP_ERR_INVALID_SIZE (block_size 0 or > 1 MiB, count 0 or > 65535,
- *         storage_size too small). Not ISR-safe; the pool must not be in use.
+ *   meta:    count words, contents ignored (all are set to "free")
+ * `name` is kept, not copied. The pool is not registered (modesp_pool_register
+ * does that); do not initialise a registered pool again (it clears the
+ * pool's registry link). On an error nothing is written.
+ * Returns: ESP_OK, or an error below.
+ * Errors:
+ *   ESP_ERR_INVALID_ARG   pool, storage or meta NULL; storage not aligned to MODESP_POOL_ALIGN  (not counted)
+ *   ESP_ERR_INVALID_SIZE  block_size 0 or > 1 MiB, count 0 or > 65535, storage_size too small    (not counted)
+ * Complexity: O(count) (every metadata word is written).
+ * ISR-safe: no (the pool must not be in use by any context during the call).
  */
 esp_err_t modesp_pool_init(modesp_pool_t *pool, const char *name, void *storage, size_t storage_size, uint32_t *meta,
                            size_t block_size, size_t count);
 
 /*
  * Take one block. Contents are not zeroed (that would cost O(block size));
- * see modesp_pool_new for a zeroed typed block.
- * Returns: the block, or NULL when
- *   the pool is empty                        (alloc_failures and exhausted)
- *   the pool belongs to the pool manager     (wrong_api: use the manager)
- *   pool is NULL or not initialised          (not counted: there is no pool)
+ * see modesp_pool_new for a zeroed typed block. With poisoning on, a block
+ * found written after its free is withdrawn for good (poison_violations,
+ * quarantined) and the next one is taken.
+ * Returns: the block, or NULL on an error below.
+ * Errors:
+ *   NULL  the pool is empty                      (alloc_failures and exhausted)
+ *   NULL  its free list is found broken          (corruptions, alloc_failures and exhausted)
+ *   NULL  the pool belongs to the pool manager   (wrong_api: use the manager)
+ *   NULL  pool is NULL or not initialised        (not counted: there is no pool)
  * Complexity: O(1); with poisoning on, O(block size) to verify the pattern.
  * ISR-safe: yes. Thread-safe, lock-free where the target has a 32-bit CAS.
  */
@@ -241,66 +312,134 @@ void *modesp_pool_allocate(modesp_pool_t *pool);
 /*
  * As modesp_pool_allocate, and stores `tag` (0..31) in the block's metadata
  * for its owner; read it back with modesp_pool_block_tag.
- * Returns: the block, or NULL as modesp_pool_allocate, and for a tag above 31
- *   (invalid_requests; nothing is taken).
- * Complexity: O(1). ISR-safe: yes.
+ * Returns: the block, or NULL on an error below.
+ * Errors:
+ *   NULL  tag above 31   (invalid_requests; nothing is taken)
+ *   NULL  as modesp_pool_allocate: pool empty, free list broken, manager-owned pool, NULL or bad pool
+ * Complexity: as modesp_pool_allocate: O(1); with poisoning on, O(block size).
+ * ISR-safe: yes.
  */
 void *modesp_pool_allocate_tagged(modesp_pool_t *pool, uint8_t tag);
 
 /*
  * modesp_pool_allocate that hands `file` and `line` to the trace hooks
  * (modesp/hooks.h; ignored when tracing is compiled out).
- * Returns, complexity, ISR safety: as modesp_pool_allocate.
+ * Returns: the block, or NULL on an error below.
+ * Errors: as modesp_pool_allocate: pool empty, free list broken, manager-owned pool, NULL or bad pool.
+ * Complexity: as modesp_pool_allocate: O(1); with poisoning on, O(block size).
+ * ISR-safe: yes.
  */
 void *modesp_pool_allocate_at(modesp_pool_t *pool, const char *file, int line);
 
 /*
  * Allocate and zero the first `size` bytes (the engine of modesp_pool_new),
  * with the call site for the trace hooks (NULL, 0 for none).
- * Returns: the block, or NULL as modesp_pool_allocate, and for size > block
- *   size (invalid_requests). Complexity: O(size). ISR-safe: yes.
+ * Returns: the block, or NULL on an error below.
+ * Errors:
+ *   NULL  size larger than the block size   (invalid_requests; nothing is taken)
+ *   NULL  as modesp_pool_allocate: pool empty, free list broken, manager-owned pool, NULL or bad pool
+ * Complexity: O(size) for the zeroing; with poisoning on, plus O(block size).
+ * ISR-safe: yes.
  */
 void *modesp_pool_allocate_zeroed_(modesp_pool_t *pool, size_t size, const char *file, int line);
 
 /*
- * Return a block. The pointer is checked before anything changes.
- * Errors (the pool is unchanged on every one):
- *   ESP_ERR_INVALID_ARG        pool is NULL                       (not counted)
- *   MODESP_ERR_BAD_POOL        pool not initialised or overwritten (not counted)
- *   MODESP_ERR_MANAGED_POOL    the pool belongs to the manager    (wrong_api)
- *   ESP_ERR_INVALID_ARG        ptr is NULL                        (null_frees)
- *   MODESP_ERR_FOREIGN_PTR     ptr not inside this pool           (foreign_frees)
- *   MODESP_ERR_MISALIGNED_PTR  ptr not at a block start           (misaligned_frees)
- *   MODESP_ERR_DOUBLE_FREE     block already free, or freed by a racing
- *                              free of the same block             (double_frees)
+ * Return a block. The pointer is checked before anything changes: on every
+ * error below the pool is unchanged but for the counter named. With
+ * poisoning on, the freed block is filled with the pattern.
+ * Returns: ESP_OK, or an error below.
+ * Errors:
+ *   ESP_ERR_INVALID_ARG        pool is NULL                         (not counted)
+ *   MODESP_ERR_BAD_POOL        pool not initialised or overwritten  (not counted)
+ *   MODESP_ERR_MANAGED_POOL    the pool belongs to the manager      (wrong_api)
+ *   ESP_ERR_INVALID_ARG        ptr is NULL                          (null_frees)
+ *   MODESP_ERR_FOREIGN_PTR     ptr not inside this pool             (foreign_frees)
+ *   MODESP_ERR_MISALIGNED_PTR  ptr not at a block start             (misaligned_frees)
+ *   MODESP_ERR_DOUBLE_FREE     block already free (or quarantined), or freed
+ *                              by a racing free of the same block   (double_frees)
  * Complexity: O(1); with poisoning on, O(block size) to write the pattern.
  * ISR-safe: yes. Thread-safe, lock-free where the target has a 32-bit CAS.
  */
 esp_err_t modesp_pool_deallocate(modesp_pool_t *pool, void *ptr);
 
-/* True when ptr lies inside the pool's block storage (any offset). O(1), ISR-safe. */
+/*
+ * Whether ptr lies inside the pool's block storage (any offset, any block
+ * state). Works on the manager's pools too.
+ * Returns: true when it does; false when it does not and on an error below.
+ * Errors:
+ *   false  pool NULL or not initialised, or ptr NULL  (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
 bool modesp_pool_contains(const modesp_pool_t *pool, const void *ptr);
 
 /*
- * Index of the block that starts at ptr, for side tables kept by higher layers
- * (tracing, diagnostics). Errors: FOREIGN_PTR, MISALIGNED_PTR, INVALID_ARG.
- * O(1), ISR-safe.
+ * Index of the block that starts at ptr (allocated or not) in *index, for
+ * side tables kept by higher layers (tracing, diagnostics). Works on the
+ * manager's pools too. *index is written only on success.
+ * Returns: ESP_OK, or an error below.
+ * Errors:
+ *   ESP_ERR_INVALID_ARG        pool, index or ptr NULL                  (not counted)
+ *   MODESP_ERR_BAD_POOL        pool not initialised or overwritten      (not counted)
+ *   MODESP_ERR_FOREIGN_PTR     ptr not inside the pool                  (not counted)
+ *   MODESP_ERR_MISALIGNED_PTR  ptr inside the pool, not at a block start (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes.
  */
 esp_err_t modesp_pool_block_index(const modesp_pool_t *pool, const void *ptr, uint32_t *index);
 
-/* Owner tag stored by modesp_pool_allocate_tagged for an allocated block, or -1. ISR-safe. */
+/*
+ * Owner tag of an allocated block: the one modesp_pool_allocate_tagged
+ * stored, 0 for a block taken by the untagged calls.
+ * Returns: the tag (0..31), or -1 on an error below.
+ * Errors:
+ *   -1  pool NULL or not initialised, ptr not at a block start of the pool,
+ *       or the block not allocated                                   (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
 int modesp_pool_block_tag(const modesp_pool_t *pool, const void *ptr);
 
-/* The pool's name (the variable name for DEFINE'd pools), or NULL. O(1), ISR-safe. */
+/*
+ * The pool's name: the variable name for DEFINE'd pools, the name given to
+ * modesp_pool_init otherwise.
+ * Returns: the name (NULL if modesp_pool_init was given NULL), or NULL on an error below.
+ * Errors:
+ *   NULL  pool NULL or not initialised  (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
 const char *modesp_pool_name(const modesp_pool_t *pool);
 
-/* Usable bytes in one block (the size asked at definition). O(1), ISR-safe. */
+/*
+ * Usable bytes in one block (the size asked at definition).
+ * Returns: the block size, or 0 on an error below.
+ * Errors:
+ *   0  pool NULL or not initialised  (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
 size_t modesp_pool_block_size(const modesp_pool_t *pool);
 
-/* Number of blocks. O(1), ISR-safe. */
+/*
+ * Number of blocks.
+ * Returns: the capacity, or 0 on an error below.
+ * Errors:
+ *   0  pool NULL or not initialised  (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
 size_t modesp_pool_capacity(const modesp_pool_t *pool);
 
-/* Blocks handed out now. O(1), ISR-safe. */
+/*
+ * Blocks handed out now (one atomic read: it may have changed by the time
+ * the caller looks, while other contexts allocate).
+ * Returns: the count, or 0 on an error below.
+ * Errors:
+ *   0  pool NULL or not initialised  (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
 size_t modesp_pool_in_use(const modesp_pool_t *pool);
 
 typedef struct {
@@ -326,9 +465,14 @@ typedef struct {
 
 /*
  * Snapshot of the counters. Each field is read atomically; fields may come
- * from slightly different instants while other contexts allocate.
- * Errors: ESP_ERR_INVALID_ARG (pool or stats NULL), MODESP_ERR_BAD_POOL.
- * Complexity: O(1). ISR-safe: yes.
+ * from slightly different instants while other contexts allocate. Works on
+ * the manager's pools too.
+ * Returns: ESP_OK, or an error below.
+ * Errors:
+ *   ESP_ERR_INVALID_ARG  pool or stats NULL                   (not counted)
+ *   MODESP_ERR_BAD_POOL  pool not initialised or overwritten  (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes.
  */
 esp_err_t modesp_pool_get_stats(const modesp_pool_t *pool, modesp_pool_stats_t *stats);
 
@@ -337,8 +481,12 @@ esp_err_t modesp_pool_get_stats(const modesp_pool_t *pool, modesp_pool_stats_t *
  * counters become 0; in_use and quarantined are kept. A reset racing an
  * allocation may store a peak below the new in_use; readers report
  * max(peak, in_use), which is still a true high-water mark.
- * Errors: ESP_ERR_INVALID_ARG (NULL), MODESP_ERR_BAD_POOL.
- * Complexity: O(1). ISR-safe: yes.
+ * Returns: ESP_OK, or an error below.
+ * Errors:
+ *   ESP_ERR_INVALID_ARG  pool NULL                            (not counted)
+ *   MODESP_ERR_BAD_POOL  pool not initialised or overwritten  (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes.
  */
 esp_err_t modesp_pool_reset_stats(modesp_pool_t *pool);
 
@@ -371,10 +519,15 @@ typedef struct {
  * ALLOCATED count, quarantined the QUARANTINED count, peak <= capacity.
  * Reads metadata only, never a block's bytes, so it is safe to call while
  * other contexts use the pool; it is exact only while none does (a change
- * under it can be reported as a fault that is not there).
- * Errors: ESP_ERR_INVALID_ARG (pool NULL), MODESP_ERR_BAD_POOL (bad handle),
- *   MODESP_ERR_CORRUPTED (an invariant broken; report says which and where).
- * report may be NULL. Complexity: O(capacity). ISR-safe: no (O(capacity)).
+ * under it can be reported as a fault that is not there). report may be
+ * NULL; on INVALID_ARG and BAD_POOL its fault is MODESP_POOL_BAD_MAGIC.
+ * Returns: ESP_OK, or an error below.
+ * Errors:
+ *   ESP_ERR_INVALID_ARG   pool NULL                                              (not counted)
+ *   MODESP_ERR_BAD_POOL   bad handle: not initialised or overwritten             (not counted)
+ *   MODESP_ERR_CORRUPTED  an invariant broken; report says which and where       (not counted)
+ * Complexity: O(capacity).
+ * ISR-safe: no (it runs for O(capacity)).
  */
 esp_err_t modesp_pool_check_integrity(const modesp_pool_t *pool, modesp_pool_integrity_t *report);
 
@@ -388,14 +541,24 @@ esp_err_t modesp_pool_check_integrity(const modesp_pool_t *pool, modesp_pool_int
  *     the bytes of free blocks, which another context may be allocating: the
  *     caller guarantees that no other context uses the pool during the call
  *     (at start-up, in a test, or with the pool's users stopped). Allocation
- *     checks the pattern of every block it hands out anyway.
- * Errors: as modesp_pool_check_integrity, and MODESP_ERR_USE_AFTER_FREE;
- *   ESP_ERR_INVALID_ARG for an unknown flag.
- * Complexity: O(capacity * block size) with CHECK_POISON. ISR-safe: no.
+ *     checks the pattern of every block it hands out anyway. The flag does
+ *     nothing when poisoning is compiled out (Kconfig MEMORY_POOL_POISON_FREED).
+ * Returns: ESP_OK, or an error below.
+ * Errors: those of modesp_pool_check_integrity, and
+ *   ESP_ERR_INVALID_ARG        an unknown flag                           (not counted)
+ *   MODESP_ERR_USE_AFTER_FREE  CHECK_POISON: a poisoned free block was written (not counted)
+ * Complexity: O(capacity); O(capacity * block size) with CHECK_POISON.
+ * ISR-safe: no (it runs for O(capacity), and the poison check needs the pool quiescent).
  */
 esp_err_t modesp_pool_check_integrity_ex(const modesp_pool_t *pool, uint32_t flags, modesp_pool_integrity_t *report);
 
-/* Name of an integrity fault ("CYCLE", ...). Never NULL. */
+/*
+ * Name of an integrity fault ("CYCLE", ...) as a static string.
+ * Returns: the name, or "UNKNOWN" for a value outside modesp_pool_fault_t; never NULL.
+ * Errors: none.
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
 const char *modesp_pool_fault_name(modesp_pool_fault_t fault);
 
 #ifdef __cplusplus

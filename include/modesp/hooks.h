@@ -45,9 +45,11 @@ typedef struct {
 /*
  * Install the trace hooks (NULL removes them). The table is read at each
  * hook point, so it must stay valid while installed (static storage).
- * Errors: ESP_ERR_NOT_SUPPORTED when tracing is compiled out (Kconfig
- * MEMORY_POOL_ENABLE_TRACING off).
- * Complexity: O(1). ISR-safe: yes (one atomic store).
+ * Returns: ESP_OK, or an error below.
+ * Errors:
+ *   ESP_ERR_NOT_SUPPORTED  tracing is compiled out (Kconfig MEMORY_POOL_ENABLE_TRACING off)  (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes (one atomic store).
  */
 esp_err_t modesp_trace_set_hooks(const modesp_trace_hooks_t *hooks);
 
@@ -57,21 +59,35 @@ esp_err_t modesp_trace_set_hooks(const modesp_trace_hooks_t *hooks);
 
 /*
  * Walk the registry: modesp_pool_registry_next(NULL) gives the first pool,
- * then pass the previous one; NULL at the end. Pools registered during a
- * walk may or may not be seen. Complexity: O(1) per step. ISR-safe: yes.
+ * then pass the previous one (a pool the walk returned); NULL at the end.
+ * Pools registered during a walk may or may not be seen. Takes no lock.
+ * Returns: the next registered pool (newest first), or NULL at the end.
+ * Errors: none.
+ * Complexity: O(1) per step.
+ * ISR-safe: yes.
  */
 const modesp_pool_t *modesp_pool_registry_next(const modesp_pool_t *previous);
 
 /* ---------------------------------------------------------------- clock */
 
-/* The library's monotonic clock in microseconds (the port's). ISR-safe: yes. O(1). */
+/*
+ * The library's monotonic clock in microseconds (the port's modesp_port_time_us).
+ * Returns: the time in microseconds since an arbitrary origin.
+ * Errors: none.
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
 uint64_t modesp_time_us(void);
 
 /* ------------------------------------------------------------ invariants */
 
 /*
  * Invariant checks that failed since start (Kconfig MEMORY_POOL_DEBUG_ASSERTS;
- * always 0 when the checks are compiled out). Complexity: O(1). ISR-safe: yes.
+ * always 0 when the checks are compiled out).
+ * Returns: the count.
+ * Errors: none.
+ * Complexity: O(1).
+ * ISR-safe: yes.
  */
 uint32_t modesp_assert_failures(void);
 

@@ -59,11 +59,13 @@ typedef struct modesp_pool_manager modesp_pool_manager_t;
  * bytes, 0..100) that caused the change. A change caused in an ISR is
  * delivered by the next allocate, allocate_ex, allocate_critical, free or
  * deallocate made from a task with the real manager handle (whatever its
- * result), by
- * modesp_pool_manager_set_pressure_thresholds, or by
+ * result, except three calls that deliver nothing: allocate_ex with a NULL
+ * `out`, an allocation served from the heap fallback, and the free of a
+ * heap-fallback block), by modesp_pool_manager_set_pressure_thresholds, or by
  * modesp_pool_manager_process_pressure_events; statistics reads and getters
  * deliver nothing. Delivery never waits for another context: a change whose
  * writer was preempted before recording it is delivered by that writer.
+ * The manager calls below that deliver run the callbacks in the caller's task.
  */
 typedef void (*modesp_pressure_cb_t)(modesp_pressure_level_t old_level, modesp_pressure_level_t new_level,
                                      uint8_t utilization, void *ctx);
@@ -72,41 +74,61 @@ typedef void (*modesp_pressure_cb_t)(modesp_pressure_level_t old_level, modesp_p
  * The process-wide manager. It needs no initialisation: every field, the
  * class pools, the thresholds and the wait queues are constant initializers
  * computed from Kconfig, so the first call from any context (an ISR too)
- * finds it ready. Returns: the same pointer always, never NULL.
- * Complexity: O(1). ISR-safe: yes.
+ * finds it ready.
+ * Returns: the same pointer always, never NULL.
+ * Errors: none.
+ * Complexity: O(1).
+ * ISR-safe: yes.
  */
 modesp_pool_manager_t *modesp_get_pool_manager(void);
 
 /*
- * Allocate `size` bytes with the manager's default strategy (STRICT unless
- * changed). Contents are not zeroed.
- * Returns: the block, or NULL on any failure (use _allocate_ex to learn why);
- *   a failure for lack of a block counts in the requested class's
- *   alloc_failures.
- * Complexity: O(1) (WAIT: until a block or the timeout).
+ * Allocate `size` bytes with the manager's default strategy (Kconfig
+ * MEMORY_POOL_DEFAULT_STRATEGY: STRICT or SPILL) and default WAIT timeout
+ * (0), until modesp_pool_manager_set_default_strategy changes them. Contents
+ * are not zeroed.
+ * Returns: the block, or NULL on an error below (use _allocate_ex to learn which).
+ * Errors:
+ *   NULL  pm not the manager                                          (not counted)
+ *   NULL  every error of modesp_pool_manager_allocate_ex for the default strategy, with
+ *         its counters: size 0 or too large, no block, WAIT timeout or WAIT in an ISR,
+ *         heap step failed or refused in an ISR; a failure for lack of a block counts
+ *         in the requested class's alloc_failures
+ * Complexity: O(1) (WAIT: until a block or the timeout; HEAP_FALLBACK: as in
+ *   modesp_pool_manager_allocate_ex); from a task, plus the pressure callbacks it delivers.
  * ISR-safe: yes for STRICT and SPILL; WAIT is refused in an ISR (NULL);
  *   HEAP_FALLBACK in an ISR serves the class and refuses only the heap step.
  */
 void *modesp_pool_manager_allocate(modesp_pool_manager_t *pm, size_t size);
 
 /*
- * Allocate with an explicit strategy. *out receives the block or NULL.
- * timeout_ms is used by WAIT only (0 = don't wait, MODESP_WAIT_FOREVER).
+ * Allocate `size` bytes with an explicit strategy. *out receives the block,
+ * or NULL on an error (it is not touched when pm or out is invalid).
+ * timeout_ms is used by WAIT only (0 = don't wait, MODESP_WAIT_FOREVER = no
+ * limit). Contents are not zeroed. Counted on success: spills (SPILL served
+ * by a larger class), waits (WAIT had to block), wait_deadline_served,
+ * heap_allocs.
+ * Returns: ESP_OK, or an error below.
  * Errors:
- *   ESP_ERR_INVALID_ARG     pm or out NULL, unknown strategy
- *   ESP_ERR_NOT_SUPPORTED   HEAP_FALLBACK while disabled in Kconfig
- *   MODESP_ERR_ZERO_SIZE    size 0                          (zero_size_requests)
- *   ESP_ERR_INVALID_SIZE    size > CONFIG_MEMORY_POOL_XLARGE_SIZE (oversize_requests)
- *   ESP_ERR_INVALID_STATE   WAIT from an ISR; HEAP_FALLBACK from an ISR when the
- *                           class is exhausted (the heap step)  (isr_refusals)
- *   ESP_ERR_NO_MEM          no block (class exhausted; SPILL: all larger too;
- *                           HEAP_FALLBACK: heap empty or its slots full)
- *   ESP_ERR_TIMEOUT         WAIT: no block freed in time
- * NO_MEM, TIMEOUT and the ISR refusal of the heap step count once in the
- * requested class's alloc_failures; every attempt that found a class empty
- * counts in that class's `exhausted`.
- * Complexity: O(1); SPILL tries at most the 4 larger classes.
- * ISR-safe: STRICT and SPILL yes; HEAP_FALLBACK serves the class only; WAIT no.
+ *   ESP_ERR_INVALID_ARG     pm not the manager, out NULL, unknown strategy  (not counted)
+ *   ESP_ERR_NOT_SUPPORTED   HEAP_FALLBACK while disabled in Kconfig         (not counted)
+ *   MODESP_ERR_ZERO_SIZE    size 0                                          (zero_size_requests)
+ *   ESP_ERR_INVALID_SIZE    size > CONFIG_MEMORY_POOL_XLARGE_SIZE           (oversize_requests)
+ *   ESP_ERR_INVALID_STATE   WAIT from an ISR                                (isr_refusals)
+ *   ESP_ERR_INVALID_STATE   HEAP_FALLBACK from an ISR when the class is
+ *                           exhausted (the heap step)                       (isr_refusals, alloc_failures)
+ *   ESP_ERR_NO_MEM          no block: class exhausted (SPILL: all larger too;
+ *                           WAIT: with timeout_ms 0)                        (alloc_failures)
+ *   ESP_ERR_NO_MEM          HEAP_FALLBACK: class exhausted, then the heap
+ *                           empty or its slots full                         (heap_failures, alloc_failures)
+ *   ESP_ERR_TIMEOUT         WAIT: no block freed in time                    (wait_timeouts, alloc_failures)
+ * alloc_failures is the requested class's and counts once per call; every
+ * attempt that found a class empty counts in that class's `exhausted`.
+ * Complexity: O(1); SPILL tries at most the 4 larger classes; WAIT blocks
+ *   until a block or the timeout; HEAP_FALLBACK adds the heap's allocation and
+ *   O(CONFIG_MEMORY_POOL_HEAP_FALLBACK_MAX_BLOCKS) for a slot; from a task,
+ *   plus the pressure callbacks it delivers.
+ * ISR-safe: STRICT and SPILL yes; HEAP_FALLBACK serves the class only; WAIT no (refused).
  */
 esp_err_t modesp_pool_manager_allocate_ex(modesp_pool_manager_t *pm, size_t size, modesp_alloc_strategy_t strategy,
                                           uint32_t timeout_ms, void **out);
@@ -115,87 +137,182 @@ esp_err_t modesp_pool_manager_allocate_ex(modesp_pool_manager_t *pm, size_t size
  * modesp_pool_manager_allocate that hands `file` and `line` to the trace
  * hooks (modesp/hooks.h; ignored when tracing is compiled out). The public
  * allocation macros (modesp_make_pooled, MODESP_POOLED) call it with their
- * own call site. Returns, complexity, ISR safety: as modesp_pool_manager_allocate.
+ * own call site.
+ * Returns: the block, or NULL on an error below.
+ * Errors: as modesp_pool_manager_allocate.
+ * Complexity: as modesp_pool_manager_allocate.
+ * ISR-safe: as modesp_pool_manager_allocate: yes for STRICT and SPILL; WAIT is refused
+ *   in an ISR (NULL); HEAP_FALLBACK in an ISR serves the class and refuses only the heap step.
  */
 void *modesp_pool_manager_allocate_at(modesp_pool_manager_t *pm, size_t size, const char *file, int line);
 
 /*
- * Allocation for critical paths: the fitting class (STRICT), else the
- * emergency reserve (Kconfig MEMORY_POOL_EMERGENCY_RESERVE_SIZE, blocks of
- * MEMORY_POOL_EMERGENCY_BLOCK_SIZE). The reserve is reachable only through
- * this call.
- * Returns: the block, or NULL when both are exhausted (critical_failures and
- *   the class's alloc_failures), size is 0 (zero_size_requests) or too large
- *   (oversize_requests). Complexity: O(1). ISR-safe: yes.
+ * Allocation for critical paths: the fitting class (STRICT, whatever the
+ * default strategy), else a block of the emergency reserve (Kconfig
+ * MEMORY_POOL_EMERGENCY_RESERVE_SIZE, blocks of
+ * MEMORY_POOL_EMERGENCY_BLOCK_SIZE) if `size` fits in one. The reserve is
+ * reachable only through this call; its blocks do not count in the
+ * utilization. Never waits, never uses the heap. Counted on success from the
+ * reserve: critical_allocs.
+ * Returns: the block, or NULL on an error below.
+ * Errors:
+ *   NULL  pm not the manager                                    (not counted)
+ *   NULL  size 0                                                (zero_size_requests)
+ *   NULL  size > CONFIG_MEMORY_POOL_XLARGE_SIZE                 (oversize_requests)
+ *   NULL  class exhausted, and the reserve exhausted, absent (reserve size 0)
+ *         or its blocks smaller than size                       (critical_failures, the class's alloc_failures)
+ * Complexity: O(1); from a task, plus the pressure callbacks it delivers.
+ * ISR-safe: yes.
  */
 void *modesp_pool_manager_allocate_critical(modesp_pool_manager_t *pm, size_t size);
 
 /*
  * Return a block from any class, the reserve or the heap fallback; the class
- * is found from the address. Errors (nothing changes on error):
- *   ESP_ERR_INVALID_ARG        pm not the manager; ptr NULL   (null_frees)
- *   MODESP_ERR_FOREIGN_PTR     not from this manager          (foreign_frees)
- *   MODESP_ERR_MISALIGNED_PTR  inside a pool, not at a block start (pool's misaligned_frees)
- *   MODESP_ERR_DOUBLE_FREE     block already free, or a racing free of it won (pool's double_frees)
- *   ESP_ERR_INVALID_STATE      heap-fallback block freed from an ISR (isr_refusals)
- * Complexity: O(1). ISR-safe: yes, except for heap-fallback blocks.
+ * is found from the address. Nothing changes on an error but the counter
+ * named. Freeing a class block wakes the tasks WAITing for that class.
+ * Returns: ESP_OK, or an error below.
+ * Errors:
+ *   ESP_ERR_INVALID_ARG        pm not the manager                        (not counted)
+ *   ESP_ERR_INVALID_ARG        ptr NULL                                  (null_frees)
+ *   MODESP_ERR_FOREIGN_PTR     not from this manager                     (foreign_frees)
+ *   MODESP_ERR_MISALIGNED_PTR  inside a pool, not at a block start       (the pool's misaligned_frees)
+ *   MODESP_ERR_DOUBLE_FREE     block already free, or a racing free of it won (the pool's double_frees)
+ *   ESP_ERR_INVALID_STATE      heap-fallback block freed from an ISR     (isr_refusals)
+ * Complexity: O(1) (one address range per class); a heap-fallback block, or
+ *   any foreign pointer while the heap fallback is enabled, adds
+ *   O(CONFIG_MEMORY_POOL_HEAP_FALLBACK_MAX_BLOCKS) and the heap's free; from a
+ *   task, plus the pressure callbacks it delivers.
+ * ISR-safe: yes, except for heap-fallback blocks (refused).
  */
 esp_err_t modesp_pool_manager_free(modesp_pool_manager_t *pm, void *ptr);
 
 /*
- * The guide's deallocate(raw, sizeof(T)): as _free, and first checks that
- * `size` maps to the class the block was requested for (a spilled or reserve
- * block counts as requested for its original class).
- * Extra errors: MODESP_ERR_ZERO_SIZE, MODESP_ERR_SIZE_MISMATCH. ISR-safe as _free.
+ * The guide's deallocate(raw, sizeof(T)): as modesp_pool_manager_free, and
+ * first checks that `size` maps to the class the block was requested for (a
+ * spilled or reserve block counts as requested for its original class).
+ * Returns: ESP_OK, or an error below.
+ * Errors: those of modesp_pool_manager_free, and
+ *   MODESP_ERR_ZERO_SIZE      size 0 (ptr not NULL)                         (zero_size_requests)
+ *   MODESP_ERR_SIZE_MISMATCH  size maps to another class than the block's   (size_mismatch_frees)
+ * Complexity: as modesp_pool_manager_free.
+ * ISR-safe: as modesp_pool_manager_free: yes, except for heap-fallback blocks (refused).
  */
 esp_err_t modesp_pool_manager_deallocate(modesp_pool_manager_t *pm, void *ptr, size_t size);
 
 /*
- * Default strategy and WAIT timeout for modesp_pool_manager_allocate and
- * modesp_make_pooled. Errors: ESP_ERR_INVALID_ARG (unknown strategy),
- * ESP_ERR_NOT_SUPPORTED (HEAP_FALLBACK disabled in Kconfig). Task context.
+ * Set the default strategy and WAIT timeout of modesp_pool_manager_allocate,
+ * modesp_pool_manager_allocate_at and modesp_make_pooled (and the pooled
+ * macros built on it). Nothing changes on an error.
+ * Returns: ESP_OK, or an error below.
+ * Errors:
+ *   ESP_ERR_INVALID_ARG    pm not the manager, unknown strategy      (not counted)
+ *   ESP_ERR_NOT_SUPPORTED  HEAP_FALLBACK while disabled in Kconfig   (not counted)
+ * Complexity: O(1).
+ * ISR-safe: no (task context).
  */
 esp_err_t modesp_pool_manager_set_default_strategy(modesp_pool_manager_t *pm, modesp_alloc_strategy_t strategy,
                                                    uint32_t timeout_ms);
+
+/*
+ * The default strategy: Kconfig MEMORY_POOL_DEFAULT_STRATEGY (STRICT or
+ * SPILL) until modesp_pool_manager_set_default_strategy changes it.
+ * Returns: the strategy, or MODESP_ALLOC_STRICT on an error below.
+ * Errors:
+ *   MODESP_ALLOC_STRICT  pm not the manager  (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
 modesp_alloc_strategy_t modesp_pool_manager_get_default_strategy(const modesp_pool_manager_t *pm);
 
-/* The smallest class that holds `size`, or -1 for 0 or too large. O(1), branch-free. ISR-safe. */
+/*
+ * The smallest class that holds `size`: after a range check, the class is
+ * counted without branches (one compare per class).
+ * Returns: the class (a modesp_size_class_t value), or -1 on an error below.
+ * Errors:
+ *   -1  size 0 or larger than CONFIG_MEMORY_POOL_XLARGE_SIZE  (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
 int modesp_pool_manager_class_for_size(size_t size);
 
-/* "TINY", "SMALL", ..., or "?" for an unknown class. */
+/*
+ * Name of a class as a static string: "TINY", "SMALL", "MEDIUM", "LARGE", "XLARGE".
+ * Returns: the name, or "?" on an error below; never NULL.
+ * Errors:
+ *   "?"  cls is not a class  (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
 const char *modesp_size_class_name(modesp_size_class_t cls);
 
-/* A class's pool (read-only, for statistics and diagnostics), or NULL. ISR-safe. */
+/*
+ * A class's pool, read-only, for statistics and diagnostics (the pool API
+ * refuses to allocate from it or free into it).
+ * Returns: the pool, or NULL on an error below.
+ * Errors:
+ *   NULL  pm not the manager, or cls is not a class  (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
 const modesp_pool_t *modesp_pool_manager_get_pool(const modesp_pool_manager_t *pm, modesp_size_class_t cls);
 
-/* The emergency reserve's pool, or NULL when the reserve size is 0. ISR-safe. */
+/*
+ * The emergency reserve's pool, read-only as the class pools.
+ * Returns: the pool, NULL when the reserve size is 0, or NULL on an error below.
+ * Errors:
+ *   NULL  pm not the manager  (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
 const modesp_pool_t *modesp_pool_manager_get_reserve_pool(const modesp_pool_manager_t *pm);
 
 /*
  * Bytes of class blocks in use as a percentage (0..100, rounded down) of all
  * class bytes (sum of size x count). The reserve and heap are not counted.
- * O(1). ISR-safe.
+ * Returns: the percentage, or 0 on an error below.
+ * Errors:
+ *   0  pm not the manager  (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes.
  */
 uint8_t modesp_pool_manager_get_overall_utilization(const modesp_pool_manager_t *pm);
 
-/* Current pressure level. O(1). ISR-safe. */
+/*
+ * Current pressure level.
+ * Returns: the level, or MODESP_PRESSURE_NORMAL on an error below.
+ * Errors:
+ *   MODESP_PRESSURE_NORMAL  pm not the manager  (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
 modesp_pressure_level_t modesp_pool_manager_get_pressure_level(const modesp_pool_manager_t *pm);
 
 /*
  * Pressure thresholds in percent: the level rises to WARNING at
  * utilization >= warning and to CRITICAL at >= critical; it falls from
  * CRITICAL to WARNING below warning, and to NORMAL below release. Defaults
- * from Kconfig (80, 95, 60). Errors: ESP_ERR_INVALID_ARG unless
- * 0 < release <= warning <= critical <= 100. Task context.
+ * from Kconfig (80, 95, 60). The level is re-evaluated at once; a change,
+ * and any still pending, is delivered to the callbacks in this call (or by
+ * the context delivering at that moment).
+ * Returns: ESP_OK, or an error below.
+ * Errors:
+ *   ESP_ERR_INVALID_ARG  pm not the manager, or not 0 < release <= warning <= critical <= 100  (not counted)
+ * Complexity: O(1), plus the pressure callbacks it delivers.
+ * ISR-safe: no (task context).
  */
 esp_err_t modesp_pool_manager_set_pressure_thresholds(modesp_pool_manager_t *pm, uint8_t warning, uint8_t critical,
                                                       uint8_t release);
 
 /*
  * Register a level-change callback (at most CONFIG_MEMORY_POOL_MAX_PRESSURE_CALLBACKS).
- * Errors: ESP_ERR_INVALID_ARG (NULL cb), MODESP_ERR_ALREADY_REGISTERED (the
- *   same cb with the same ctx is registered: it would run twice per change),
- *   MODESP_ERR_FULL. Complexity: O(callbacks). ISR-safe: no (task context).
+ * Returns: ESP_OK, or an error below.
+ * Errors:
+ *   ESP_ERR_INVALID_ARG            pm not the manager, or cb NULL                  (not counted)
+ *   MODESP_ERR_ALREADY_REGISTERED  the same cb with the same ctx is registered:
+ *                                  it would run twice per change                  (not counted)
+ *   MODESP_ERR_FULL                every slot is taken                            (not counted)
+ * Complexity: O(callbacks), inside the port's critical section.
+ * ISR-safe: no (task context).
  */
 esp_err_t modesp_pool_manager_register_pressure_callback(modesp_pool_manager_t *pm, modesp_pressure_cb_t cb, void *ctx);
 
@@ -203,16 +320,26 @@ esp_err_t modesp_pool_manager_register_pressure_callback(modesp_pool_manager_t *
  * Remove a callback registered with the same cb and ctx. A delivery already
  * running in another task may still call it for the one change it is
  * delivering at that moment, never for later ones (the callback list is read
- * anew for every change). Errors: ESP_ERR_INVALID_ARG, ESP_ERR_NOT_FOUND.
- * Complexity: O(callbacks). ISR-safe: no (task context).
+ * anew for every change).
+ * Returns: ESP_OK, or an error below.
+ * Errors:
+ *   ESP_ERR_INVALID_ARG  pm not the manager, or cb NULL          (not counted)
+ *   ESP_ERR_NOT_FOUND    no callback with this cb and ctx        (not counted)
+ * Complexity: O(callbacks), inside the port's critical section.
+ * ISR-safe: no (task context).
  */
 esp_err_t modesp_pool_manager_unregister_pressure_callback(modesp_pool_manager_t *pm, modesp_pressure_cb_t cb,
                                                            const void *ctx);
 
 /*
- * Deliver pressure changes still pending (those caused from an ISR).
- * Returns: the number of changes delivered (0 for a bad pm or in an ISR).
- * Complexity: O(pending changes x callbacks). ISR-safe: does nothing in an ISR.
+ * Deliver pressure changes still pending (those caused from an ISR). While
+ * another context is delivering, it returns 0 at once: that context
+ * delivers them.
+ * Returns: the number of changes delivered, or 0 on an error below.
+ * Errors:
+ *   0  pm not the manager, or called in an ISR  (not counted)
+ * Complexity: O(pending changes x callbacks).
+ * ISR-safe: yes (it does nothing in an ISR).
  */
 uint32_t modesp_pool_manager_process_pressure_events(modesp_pool_manager_t *pm);
 
@@ -243,20 +370,43 @@ typedef struct {
     uint32_t pressure_events_dropped; /* changes not delivered (ring overflow); since start */
 } modesp_pool_manager_stats_t;
 
-/* Snapshot of every counter. Errors: ESP_ERR_INVALID_ARG. O(classes). ISR-safe. */
+/*
+ * Snapshot of every counter (each read atomically; fields may come from
+ * slightly different instants while other contexts allocate).
+ * Returns: ESP_OK, or an error below.
+ * Errors:
+ *   ESP_ERR_INVALID_ARG  pm not the manager, or stats NULL  (not counted)
+ * Complexity: O(classes).
+ * ISR-safe: yes.
+ */
 esp_err_t modesp_pool_manager_get_stats(const modesp_pool_manager_t *pm, modesp_pool_manager_stats_t *stats);
 
-/* Reset every "since reset" counter of the manager and its pools; in-use values stay. */
+/*
+ * Reset every "since reset" counter of the manager and of its class pools
+ * and reserve (as modesp_pool_reset_stats does); in-use values stay.
+ * Returns: ESP_OK, or an error below.
+ * Errors:
+ *   ESP_ERR_INVALID_ARG  pm not the manager  (not counted)
+ * Complexity: O(classes).
+ * ISR-safe: yes.
+ */
 esp_err_t modesp_pool_manager_reset_stats(modesp_pool_manager_t *pm);
 
 /*
  * Run modesp_pool_check_integrity on every class pool and the reserve, and
- * check that the manager's byte count matches the pools. Returns the first
- * error; *bad_class (may be NULL) receives the class index, MODESP_CLASS_COUNT
+ * check that the manager's byte count matches the pools; stops at the first
+ * error. *bad_class (may be NULL) receives the class index, MODESP_CLASS_COUNT
  * for the reserve or -1 for the manager's own counters, and report (may be
- * NULL) the pool's fault. Reads metadata only: safe while others allocate,
- * exact only when nobody does. Errors: ESP_ERR_INVALID_ARG, those of
- * modesp_pool_check_integrity. Complexity: O(blocks). ISR-safe: no.
+ * NULL) the pool's fault (COUNT_MISMATCH for the byte count). Reads metadata
+ * only: safe while others allocate, exact only when nobody does.
+ * Returns: ESP_OK, or an error below.
+ * Errors:
+ *   ESP_ERR_INVALID_ARG   pm not the manager                                      (not counted)
+ *   MODESP_ERR_BAD_POOL   a pool overwritten (modesp_pool_check_integrity)        (not counted)
+ *   MODESP_ERR_CORRUPTED  a pool's invariant broken (modesp_pool_check_integrity),
+ *                         or the byte count does not match the pools             (not counted)
+ * Complexity: O(blocks): every class pool and the reserve are walked.
+ * ISR-safe: no (it runs for O(blocks)).
  */
 esp_err_t modesp_pool_manager_check_integrity(const modesp_pool_manager_t *pm, int *bad_class,
                                               modesp_pool_integrity_t *report);

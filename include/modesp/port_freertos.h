@@ -39,7 +39,14 @@ typedef struct {
     void (*log)(int level, const char *tag, const char *fmt, va_list args); /**< NULL: vprintf */
 } modesp_freertos_hooks_t;
 
-/* Install the hooks (copied). hooks == NULL restores every default. Not ISR-safe. */
+/*
+ * Install the hooks (copied). hooks == NULL restores every default; a NULL
+ * member keeps that member's default. Call it once, before the first use of
+ * the library.
+ * Errors: none.
+ * Complexity: O(1).
+ * ISR-safe: no (task context: a plain copy that the library's calls may read meanwhile).
+ */
 void modesp_port_freertos_set_hooks(const modesp_freertos_hooks_t *hooks);
 
 #ifdef __cplusplus

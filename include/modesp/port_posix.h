@@ -13,6 +13,10 @@ extern "C" {
  * Mark the calling thread as running in "interrupt context" (true) or task
  * context (false). The host has no interrupts; tests use this to check that
  * calls which must not block (WAIT, heap fallback) are refused from ISRs.
+ * The flag is per thread: other threads keep theirs.
+ * Errors: none.
+ * Complexity: O(1).
+ * ISR-safe: yes (the host has no ISRs; it writes a thread-local flag).
  */
 void modesp_port_posix_set_isr_context(bool in_isr);
 
@@ -20,8 +24,11 @@ void modesp_port_posix_set_isr_context(bool in_isr);
  * Replace the port clock (modesp_port_time_us, and so modesp_time_us) with
  * `clock`, for tests that drive time by hand (rates, ages, time budgets);
  * NULL restores CLOCK_MONOTONIC. The WAIT strategy sleeps on the real clock:
- * do not run WAIT allocations while a fake clock is installed.
- * Returns: nothing. Errors: none. Complexity: O(1). ISR-safe: yes.
+ * do not run WAIT allocations while a fake clock is installed. The clock is
+ * shared by every thread and may be called from any of them.
+ * Errors: none.
+ * Complexity: O(1).
+ * ISR-safe: yes (one atomic store).
  */
 void modesp_port_posix_set_clock(uint64_t (*clock)(void));
 

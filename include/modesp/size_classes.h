@@ -14,6 +14,13 @@
 
 #include "modesp/mempool_config.h"
 
+/*
+ * Expand X(NAME, name, block size, block count) once per class, from the
+ * smallest block to the largest, with the Kconfig values.
+ * Errors: none (sizes that do not strictly increase fail to compile in the manager).
+ * Complexity: O(classes) at compile time; no code of its own.
+ * ISR-safe: not applicable (it expands at compile time).
+ */
 #define MODESP_SIZE_CLASSES(X)                                                                                         \
     X(TINY, tiny, CONFIG_MEMORY_POOL_TINY_SIZE, CONFIG_MEMORY_POOL_TINY_COUNT)                                         \
     X(SMALL, small, CONFIG_MEMORY_POOL_SMALL_SIZE, CONFIG_MEMORY_POOL_SMALL_COUNT)                                     \

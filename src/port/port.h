@@ -26,19 +26,43 @@ typedef enum {
     MODESP_LOG_DEBUG = 4,
 } modesp_log_level_t;
 
-/* Monotonic time in microseconds since an arbitrary origin. Never fails. ISR-safe. */
+/*
+ * Monotonic time in microseconds since an arbitrary origin.
+ * Returns: the time.
+ * Errors: none (never fails).
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
 uint64_t modesp_port_time_us(void);
 
-/* True when called from interrupt context, false from a task. Never fails. ISR-safe. */
+/*
+ * Whether the caller runs in interrupt context.
+ * Returns: true when called from interrupt context, false from a task.
+ * Errors: none (never fails).
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
 bool modesp_port_in_isr(void);
 
 /*
- * Enter/leave a short critical section that excludes every other context
- * (other cores and ISRs). enter returns state to pass to exit, from the same
- * context. Neither fails. ISR-safe. Never nested by the library, never held
- * while calling out (no OS call, no wait-queue call inside).
+ * Enter a short critical section that excludes every other context (other
+ * cores and ISRs); leave it with modesp_port_critical_exit from the same
+ * context. Never nested by the library, never held while calling out (no OS
+ * call, no wait-queue call inside).
+ * Returns: the state to pass to modesp_port_critical_exit.
+ * Errors: none (never fails).
+ * Complexity: O(1), plus the wait for another core's section where there is one.
+ * ISR-safe: yes.
  */
 uint32_t modesp_port_critical_enter(void);
+
+/*
+ * Leave the critical section entered by modesp_port_critical_enter, with the
+ * state it returned, from the same context.
+ * Errors: none (never fails).
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
 void modesp_port_critical_exit(uint32_t state);
 
 /*
@@ -57,7 +81,11 @@ void modesp_port_critical_exit(uint32_t state);
 
 /*
  * Current sequence number. Read it before re-checking the condition, then
- * pass it to wait. Never fails. Task or ISR context.
+ * pass it to wait.
+ * Returns: the sequence number.
+ * Errors: none (never fails).
+ * Complexity: O(1).
+ * ISR-safe: yes (task or ISR context).
  */
 uint32_t modesp_port_waitq_seq(modesp_port_waitq_t *q);
 
@@ -70,18 +98,30 @@ uint32_t modesp_port_waitq_seq(modesp_port_waitq_t *q);
  * (FreeRTOS: after one tick, while another task is still creating the
  * queue's semaphore; any port: when the OS refused to create its object).
  * So ESP_OK means only "look again": the caller re-reads seq, re-checks its
- * condition and its deadline, and waits again. Never returns another code.
- * Task context only (it blocks).
+ * condition and its deadline, and waits again.
+ * Returns: ESP_OK, or an error below.
+ * Errors:
+ *   ESP_ERR_TIMEOUT  the deadline passed with seq unchanged (never another code)  (not counted)
+ * Complexity: blocks until a signal, the deadline, or an early return (above).
+ * ISR-safe: no (task context only: it blocks).
  */
 esp_err_t modesp_port_waitq_wait(modesp_port_waitq_t *q, uint32_t seen_seq, uint64_t deadline_us);
 
 /*
- * Advance seq and wake every task sleeping in wait on q. Never fails, never
- * blocks (beyond the port's short lock). Task or ISR context.
+ * Advance seq and wake every task sleeping in wait on q. Never blocks
+ * (beyond the port's short lock).
+ * Errors: none (never fails).
+ * Complexity: O(1); on FreeRTOS O(tasks asleep on q), one semaphore give each.
+ * ISR-safe: yes (task or ISR context).
  */
 void modesp_port_waitq_signal(modesp_port_waitq_t *q);
 
-/* printf-style log line with a tag (a port may cut a long line). Never fails. Task context only. */
+/*
+ * printf-style log line with a tag (a port may cut a long line).
+ * Errors: none (never fails).
+ * Complexity: O(length of the line), plus the output's own cost.
+ * ISR-safe: no (task context only).
+ */
 void modesp_port_log(modesp_log_level_t level, const char *tag, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
@@ -89,11 +129,21 @@ void modesp_port_log(modesp_log_level_t level, const char *tag, const char *fmt,
     ;
 
 /*
- * Heap for the opt-in heap fallback: alloc returns NULL when the heap is
- * exhausted or the port has none; free takes what alloc returned. Task
- * context only.
+ * Heap for the opt-in heap fallback: `size` bytes from the platform heap.
+ * Returns: the block, or NULL on an error below.
+ * Errors:
+ *   NULL  the heap is exhausted, or the port has none  (not counted here)
+ * Complexity: the platform heap's (not bounded by the library).
+ * ISR-safe: no (task context only).
  */
 void *modesp_port_heap_alloc(size_t size);
+
+/*
+ * Give back a block that modesp_port_heap_alloc returned.
+ * Errors: none.
+ * Complexity: the platform heap's (not bounded by the library).
+ * ISR-safe: no (task context only).
+ */
 void modesp_port_heap_free(void *ptr);
 
 #endif /* MODESP_PORT_H */
