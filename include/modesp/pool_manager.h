@@ -59,9 +59,8 @@ typedef struct modesp_pool_manager modesp_pool_manager_t;
  * bytes, 0..100) that caused the change. A change caused in an ISR is
  * delivered by the next allocate, allocate_ex, allocate_critical, free or
  * deallocate made from a task with the real manager handle (whatever its
- * result, except three calls that deliver nothing: allocate_ex with a NULL
- * `out`, an allocation served from the heap fallback, and the free of a
- * heap-fallback block), by modesp_pool_manager_set_pressure_thresholds, or by
+ * result, except allocate_ex with a NULL `out`, which returns at once), by
+ * modesp_pool_manager_set_pressure_thresholds, or by
  * modesp_pool_manager_process_pressure_events; statistics reads and getters
  * deliver nothing. Delivery never waits for another context: a change whose
  * writer was preempted before recording it is delivered by that writer.

@@ -272,7 +272,13 @@ static esp_err_t allocate_class(modesp_pool_manager_t *pm, size_t size, int cls,
             bump(&pm->isr_refusals);
             return ESP_ERR_INVALID_STATE;
         }
-        return modesp_mgr_heap_take_(pm, size, cls, out);
+        {
+            const esp_err_t err = modesp_mgr_heap_take_(pm, size, cls, out);
+            if (err == ESP_OK) {
+                modesp_mgr_deliver_if_pending_(pm); /* served by the heap: deliver like any allocation */
+            }
+            return err;
+        }
     case MODESP_ALLOC_WAIT:
         *out = take_class(pm, cls, cls MP_SITE_ARGS);
         if (*out != NULL) {
@@ -412,6 +418,8 @@ static esp_err_t give_back(modesp_pool_manager_t *pm, void *ptr, size_t size, bo
             bump(&pm->size_mismatch_frees);
         } else if (err == ESP_ERR_INVALID_STATE) {
             bump(&pm->isr_refusals);
+        } else {
+            modesp_mgr_deliver_if_pending_(pm); /* a heap block freed: deliver like any free */
         }
         return err;
     }
