@@ -9,7 +9,9 @@
  *  - when pressure changes made in an ISR are delivered, and HEAP_FALLBACK
  *    from an ISR.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <string.h>
+#include <time.h>
 
 #include "modesp/port_posix.h"
 #include "test_support.h"
@@ -281,6 +283,32 @@ static void test_heap_fallback_in_isr_serves_the_class(void **state)
     assert_int_equal(modesp_pool_manager_free(pm, p), ESP_OK);
 }
 
+static uint64_t real_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
+static uint64_t an_hour_ahead(void) { return real_us() + 3600u * 1000000u; }
+
+/* A test's fake clock far ahead of the real one must not stretch a short WAIT
+ * (the POSIX port sleeps on the real clock for what is left of the deadline). */
+static void test_wait_under_a_fake_clock_ends_on_time(void **state)
+{
+    (void)state;
+    const size_t n = exhaust_tiny();
+    modesp_port_posix_set_clock(an_hour_ahead);
+    const uint64_t t0 = real_us();
+    void *p = NULL;
+    const esp_err_t err = modesp_pool_manager_allocate_ex(pm, 1, MODESP_ALLOC_WAIT, 20, &p);
+    const uint64_t waited = real_us() - t0;
+    modesp_port_posix_set_clock(NULL);
+    assert_int_equal(err, ESP_ERR_TIMEOUT);
+    assert_true(waited < 2000000u);
+    release_tiny(n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +319,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_requests_and_exhaustion_are_counted_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_isr_change_delivered_by_any_task_call, setup, teardown),
         cmocka_unit_test_setup_teardown(test_heap_fallback_in_isr_serves_the_class, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_under_a_fake_clock_ends_on_time, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

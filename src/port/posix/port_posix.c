@@ -21,6 +21,13 @@ static uint64_t (*s_clock)(void); /* a test's fake clock, or NULL */
 
 void modesp_port_posix_set_clock(uint64_t (*clock)(void)) { __atomic_store_n(&s_clock, clock, __ATOMIC_RELEASE); }
 
+static uint64_t monotonic_us(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 uint64_t modesp_port_time_us(void)
 {
     uint64_t (*fake)(void) = __atomic_load_n(&s_clock, __ATOMIC_ACQUIRE);
@@ -99,11 +106,25 @@ uint32_t modesp_port_waitq_seq(modesp_port_waitq_t *q)
     return seq;
 }
 
+/* The deadline is a modesp_port_time_us() value; with a test's fake clock that
+ * is not CLOCK_MONOTONIC, so sleep for what is left of it on the real clock
+ * (a fake clock far ahead or behind must not make a short WAIT sleep long). */
+static struct timespec real_deadline(uint64_t deadline_us)
+{
+    uint64_t real = deadline_us;
+    if (__atomic_load_n(&s_clock, __ATOMIC_ACQUIRE) != NULL && deadline_us != UINT64_MAX) {
+        const uint64_t now = modesp_port_time_us();
+        real = monotonic_us() + (deadline_us > now ? deadline_us - now : 0u);
+    }
+    struct timespec ts;
+    ts.tv_sec = (time_t)(real / 1000000u);
+    ts.tv_nsec = (long)((real % 1000000u) * 1000u);
+    return ts;
+}
+
 esp_err_t modesp_port_waitq_wait(modesp_port_waitq_t *q, uint32_t seen_seq, uint64_t deadline_us)
 {
-    struct timespec ts;
-    ts.tv_sec = (time_t)(deadline_us / 1000000u);
-    ts.tv_nsec = (long)((deadline_us % 1000000u) * 1000u);
+    const struct timespec ts = real_deadline(deadline_us);
     esp_err_t result = ESP_OK;
     (void)pthread_mutex_lock(&s_waitq_lock);
     while (q->seq == seen_seq) {
