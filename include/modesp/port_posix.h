@@ -24,8 +24,9 @@ void modesp_port_posix_set_isr_context(bool in_isr);
  * Replace the port clock (modesp_port_time_us, and so modesp_time_us) with
  * `clock`, for tests that drive time by hand (rates, ages, time budgets);
  * NULL restores CLOCK_MONOTONIC. A WAIT under a fake clock sleeps on the real
- * clock for what is left of its deadline as the fake clock counts it (a fake
- * clock far ahead or behind does not stretch a short WAIT). The clock is
+ * clock until the earlier of its deadline read as a CLOCK_MONOTONIC time and
+ * the time the fake clock says is left, so a fake clock far ahead, behind or
+ * jumping does not stretch a short WAIT. The clock is
  * shared by every thread and may be called from any of them.
  * Errors: none.
  * Complexity: O(1).

@@ -106,15 +106,17 @@ uint32_t modesp_port_waitq_seq(modesp_port_waitq_t *q)
     return seq;
 }
 
-/* The deadline is a modesp_port_time_us() value; with a test's fake clock that
- * is not CLOCK_MONOTONIC, so sleep for what is left of it on the real clock
- * (a fake clock far ahead or behind must not make a short WAIT sleep long). */
+/* The deadline is a modesp_port_time_us() value. With a test's fake clock that
+ * is not CLOCK_MONOTONIC: sleep until the earlier of the deadline read as a
+ * CLOCK_MONOTONIC time and the time left to it by the fake clock, so a fake
+ * clock far ahead, far behind or jumping cannot stretch a short WAIT. */
 static struct timespec real_deadline(uint64_t deadline_us)
 {
     uint64_t real = deadline_us;
     if (__atomic_load_n(&s_clock, __ATOMIC_ACQUIRE) != NULL && deadline_us != UINT64_MAX) {
         const uint64_t now = modesp_port_time_us();
-        real = monotonic_us() + (deadline_us > now ? deadline_us - now : 0u);
+        const uint64_t by_fake = monotonic_us() + (deadline_us > now ? deadline_us - now : 0u);
+        real = by_fake < deadline_us ? by_fake : deadline_us;
     }
     struct timespec ts;
     ts.tv_sec = (time_t)(real / 1000000u);
