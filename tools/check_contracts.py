@@ -49,6 +49,8 @@ HEADERS = [
     "include/modesp/port_freertos.h",
     "include/modesp/port_baremetal.h",
     "include/modesp/port_posix.h",
+    "include/modesp/memory_diagnostics.h",
+    "include/modesp/pooled_event_bus.h",
     "src/port/port.h",
 ]
 

@@ -49,8 +49,8 @@ extern "C" {
 
 /*
  * Distance between two blocks: the block size rounded up to MODESP_POOL_ALIGN.
- * Guard bytes (Kconfig MEMORY_POOL_DEBUG_GUARDS, for the diagnostics layer)
- * will go after each block, inside the stride: stride = round_up(block_size +
+ * Guard bytes (decided for the diagnostics layer, not built yet: the Kconfig
+ * option was removed until it is) will go after each block, inside the stride: stride = round_up(block_size +
  * guard bytes). Block starts, indices and metadata then stay as they are, a
  * pointer check still finds the block from its address, and an overrun of
  * block i writes its own guard before it reaches block i + 1.

@@ -120,14 +120,82 @@ typedef struct {
     } v;
 } modesp_ev_field_t;
 
-/* Field initialisers, the guide's {"key", value} pairs. */
-#define MODESP_EV_I32(k, x)  ((modesp_ev_field_t){.key = (k), .type = MODESP_EV_TYPE_I32, .v = {.i32 = (x)}})
-#define MODESP_EV_U32(k, x)  ((modesp_ev_field_t){.key = (k), .type = MODESP_EV_TYPE_U32, .v = {.u32 = (x)}})
-#define MODESP_EV_I64(k, x)  ((modesp_ev_field_t){.key = (k), .type = MODESP_EV_TYPE_I64, .v = {.i64 = (x)}})
-#define MODESP_EV_F32(k, x)  ((modesp_ev_field_t){.key = (k), .type = MODESP_EV_TYPE_F32, .v = {.f32 = (x)}})
-#define MODESP_EV_F64(k, x)  ((modesp_ev_field_t){.key = (k), .type = MODESP_EV_TYPE_F64, .v = {.f64 = (x)}})
+/*
+ * Field initialiser, the guide's {"key", value} pair: key k, int32_t value x
+ * (the pointer k is read, and copied into the block, only at publish).
+ * Returns: a modesp_ev_field_t compound literal (type MODESP_EV_TYPE_I32, value in .v.i32).
+ * Errors: none here; a NULL, empty or too long key is refused by the publish with
+ *   MODESP_ERR_BAD_FIELD (counted in bad_field).
+ * Complexity: O(1).
+ * ISR-safe: yes (builds a value, touches no state).
+ */
+#define MODESP_EV_I32(k, x) ((modesp_ev_field_t){.key = (k), .type = MODESP_EV_TYPE_I32, .v = {.i32 = (x)}})
+
+/*
+ * Field initialiser, the guide's {"key", value} pair: key k, uint32_t value x
+ * (the pointer k is read, and copied into the block, only at publish).
+ * Returns: a modesp_ev_field_t compound literal (type MODESP_EV_TYPE_U32, value in .v.u32).
+ * Errors: none here; a NULL, empty or too long key is refused by the publish with
+ *   MODESP_ERR_BAD_FIELD (counted in bad_field).
+ * Complexity: O(1).
+ * ISR-safe: yes (builds a value, touches no state).
+ */
+#define MODESP_EV_U32(k, x) ((modesp_ev_field_t){.key = (k), .type = MODESP_EV_TYPE_U32, .v = {.u32 = (x)}})
+
+/*
+ * Field initialiser, the guide's {"key", value} pair: key k, int64_t value x
+ * (the pointer k is read, and copied into the block, only at publish).
+ * Returns: a modesp_ev_field_t compound literal (type MODESP_EV_TYPE_I64, value in .v.i64).
+ * Errors: none here; a NULL, empty or too long key is refused by the publish with
+ *   MODESP_ERR_BAD_FIELD (counted in bad_field).
+ * Complexity: O(1).
+ * ISR-safe: yes (builds a value, touches no state).
+ */
+#define MODESP_EV_I64(k, x) ((modesp_ev_field_t){.key = (k), .type = MODESP_EV_TYPE_I64, .v = {.i64 = (x)}})
+
+/*
+ * Field initialiser, the guide's {"key", value} pair: key k, float value x
+ * (the pointer k is read, and copied into the block, only at publish).
+ * Returns: a modesp_ev_field_t compound literal (type MODESP_EV_TYPE_F32, value in .v.f32).
+ * Errors: none here; a NULL, empty or too long key is refused by the publish with
+ *   MODESP_ERR_BAD_FIELD (counted in bad_field).
+ * Complexity: O(1).
+ * ISR-safe: yes (builds a value, touches no state).
+ */
+#define MODESP_EV_F32(k, x) ((modesp_ev_field_t){.key = (k), .type = MODESP_EV_TYPE_F32, .v = {.f32 = (x)}})
+
+/*
+ * Field initialiser, the guide's {"key", value} pair: key k, double value x
+ * (the pointer k is read, and copied into the block, only at publish).
+ * Returns: a modesp_ev_field_t compound literal (type MODESP_EV_TYPE_F64, value in .v.f64).
+ * Errors: none here; a NULL, empty or too long key is refused by the publish with
+ *   MODESP_ERR_BAD_FIELD (counted in bad_field).
+ * Complexity: O(1).
+ * ISR-safe: yes (builds a value, touches no state).
+ */
+#define MODESP_EV_F64(k, x) ((modesp_ev_field_t){.key = (k), .type = MODESP_EV_TYPE_F64, .v = {.f64 = (x)}})
+
+/*
+ * Field initialiser, the guide's {"key", value} pair: key k, bool value x
+ * (the pointer k is read, and copied into the block, only at publish).
+ * Returns: a modesp_ev_field_t compound literal (type MODESP_EV_TYPE_BOOL, value in .v.b).
+ * Errors: none here; a NULL, empty or too long key is refused by the publish with
+ *   MODESP_ERR_BAD_FIELD (counted in bad_field).
+ * Complexity: O(1).
+ * ISR-safe: yes (builds a value, touches no state).
+ */
 #define MODESP_EV_BOOL(k, x) ((modesp_ev_field_t){.key = (k), .type = MODESP_EV_TYPE_BOOL, .v = {.b = (x)}})
-#define MODESP_EV_STR(k, x)  ((modesp_ev_field_t){.key = (k), .type = MODESP_EV_TYPE_STR, .v = {.str = (x)}})
+
+/*
+ * Field initialiser, the guide's {"key", value} pair: key k, string x (a NUL-terminated
+ * pointer, copied into the event's block only at publish; up to CONFIG_EVENT_BUS_MAX_STRING_LEN).
+ * Returns: a modesp_ev_field_t compound literal (type MODESP_EV_TYPE_STR, value in .v.str).
+ * Errors: none here; a NULL or empty/too long key, or a NULL or too long string, is refused
+ *   by the publish with MODESP_ERR_BAD_FIELD (counted in bad_field).
+ * Complexity: O(1).
+ * ISR-safe: yes (builds a value, touches no state).
+ */
+#define MODESP_EV_STR(k, x) ((modesp_ev_field_t){.key = (k), .type = MODESP_EV_TYPE_STR, .v = {.str = (x)}})
 
 /* An event in its pool block. Handlers get it read-only. */
 typedef struct modesp_event modesp_event_t;
@@ -225,32 +293,116 @@ bool modesp_bus_topic_matches(const char *pattern, const char *topic);
 /* ------------------------------------------------------------ events */
 
 /*
- * The event's topic, priority, publish time (modesp_time_us) and field count.
- * Returns: the value; "" / MODESP_BUS_LOW / 0 / 0 for a NULL event.
+ * The event's topic (a pointer into the block, valid while a reference is held).
+ * Returns: the NUL-terminated topic; "" for a NULL event.
  * Errors: none.
  * Complexity: O(1).
  * ISR-safe: yes (reads the block).
  */
 const char *modesp_event_topic(const modesp_event_t *ev);
+
+/*
+ * The priority the event was published at.
+ * Returns: the priority; MODESP_BUS_LOW for a NULL event.
+ * Errors: none.
+ * Complexity: O(1).
+ * ISR-safe: yes (reads the block).
+ */
 modesp_bus_priority_t modesp_event_priority(const modesp_event_t *ev);
+
+/*
+ * The publish time of the event (modesp_time_us, taken when it was encoded).
+ * Returns: the time stamp in microseconds; 0 for a NULL event.
+ * Errors: none.
+ * Complexity: O(1).
+ * ISR-safe: yes (reads the block).
+ */
 uint64_t modesp_event_timestamp_us(const modesp_event_t *ev);
+
+/*
+ * The number of fields the event carries (0..CONFIG_EVENT_BUS_MAX_FIELDS).
+ * Returns: the field count; 0 for a NULL event.
+ * Errors: none.
+ * Complexity: O(1).
+ * ISR-safe: yes (reads the block).
+ */
 uint32_t modesp_event_field_count(const modesp_event_t *ev);
 
 /*
- * Typed getters by key (the first field with that key). *out is written only on success;
- * get_str gives a pointer into the block, valid while a reference is held.
- * Returns: ESP_OK, the value in *out.
+ * The int32_t field `key` (the first field with that key) into *out.
+ * *out is written only on success.
+ * Returns: ESP_OK with the value in *out.
  * Errors: ESP_ERR_INVALID_ARG (NULL ev, key or out), ESP_ERR_NOT_FOUND (no such key),
- *   MODESP_ERR_WRONG_TYPE (the key holds another type).
+ *   MODESP_ERR_WRONG_TYPE (the key holds another type than MODESP_EV_TYPE_I32); none counted.
  * Complexity: O(fields).
  * ISR-safe: yes (reads the block).
  */
 esp_err_t modesp_event_get_i32(const modesp_event_t *ev, const char *key, int32_t *out);
+
+/*
+ * The uint32_t field `key` (the first field with that key) into *out.
+ * *out is written only on success.
+ * Returns: ESP_OK with the value in *out.
+ * Errors: ESP_ERR_INVALID_ARG (NULL ev, key or out), ESP_ERR_NOT_FOUND (no such key),
+ *   MODESP_ERR_WRONG_TYPE (the key holds another type than MODESP_EV_TYPE_U32); none counted.
+ * Complexity: O(fields).
+ * ISR-safe: yes (reads the block).
+ */
 esp_err_t modesp_event_get_u32(const modesp_event_t *ev, const char *key, uint32_t *out);
+
+/*
+ * The int64_t field `key` (the first field with that key) into *out.
+ * *out is written only on success.
+ * Returns: ESP_OK with the value in *out.
+ * Errors: ESP_ERR_INVALID_ARG (NULL ev, key or out), ESP_ERR_NOT_FOUND (no such key),
+ *   MODESP_ERR_WRONG_TYPE (the key holds another type than MODESP_EV_TYPE_I64); none counted.
+ * Complexity: O(fields).
+ * ISR-safe: yes (reads the block).
+ */
 esp_err_t modesp_event_get_i64(const modesp_event_t *ev, const char *key, int64_t *out);
+
+/*
+ * The float field `key` (the first field with that key) into *out.
+ * *out is written only on success.
+ * Returns: ESP_OK with the value in *out.
+ * Errors: ESP_ERR_INVALID_ARG (NULL ev, key or out), ESP_ERR_NOT_FOUND (no such key),
+ *   MODESP_ERR_WRONG_TYPE (the key holds another type than MODESP_EV_TYPE_F32); none counted.
+ * Complexity: O(fields).
+ * ISR-safe: yes (reads the block).
+ */
 esp_err_t modesp_event_get_f32(const modesp_event_t *ev, const char *key, float *out);
+
+/*
+ * The double field `key` (the first field with that key) into *out.
+ * *out is written only on success.
+ * Returns: ESP_OK with the value in *out.
+ * Errors: ESP_ERR_INVALID_ARG (NULL ev, key or out), ESP_ERR_NOT_FOUND (no such key),
+ *   MODESP_ERR_WRONG_TYPE (the key holds another type than MODESP_EV_TYPE_F64); none counted.
+ * Complexity: O(fields).
+ * ISR-safe: yes (reads the block).
+ */
 esp_err_t modesp_event_get_f64(const modesp_event_t *ev, const char *key, double *out);
+
+/*
+ * The bool field `key` (the first field with that key) into *out.
+ * *out is written only on success.
+ * Returns: ESP_OK with the value in *out.
+ * Errors: ESP_ERR_INVALID_ARG (NULL ev, key or out), ESP_ERR_NOT_FOUND (no such key),
+ *   MODESP_ERR_WRONG_TYPE (the key holds another type than MODESP_EV_TYPE_BOOL); none counted.
+ * Complexity: O(fields).
+ * ISR-safe: yes (reads the block).
+ */
 esp_err_t modesp_event_get_bool(const modesp_event_t *ev, const char *key, bool *out);
+
+/*
+ * The string field `key` (the first field with that key) into *out: a pointer into the
+ * block, valid while a reference to the event is held. *out is written only on success.
+ * Returns: ESP_OK with the value in *out.
+ * Errors: ESP_ERR_INVALID_ARG (NULL ev, key or out), ESP_ERR_NOT_FOUND (no such key),
+ *   MODESP_ERR_WRONG_TYPE (the key holds another type than MODESP_EV_TYPE_STR); none counted.
+ * Complexity: O(fields).
+ * ISR-safe: yes (reads the block).
+ */
 esp_err_t modesp_event_get_str(const modesp_event_t *ev, const char *key, const char **out);
 
 /*
@@ -394,10 +546,31 @@ esp_err_t modesp_bus_publish_from_isr_fields(modesp_event_bus_t *bus, const char
 #define MODESP_EV_FIELDS_(...)  ((const modesp_ev_field_t[]){__VA_ARGS__})
 #define MODESP_EV_NFIELDS_(...) (sizeof((const modesp_ev_field_t[]){__VA_ARGS__}) / sizeof(modesp_ev_field_t))
 
-/* publish with the fields written inline (at least one; 0 fields: _fields(bus, t, p, NULL, 0)). */
+/*
+ * modesp_bus_publish_fields with the fields written inline as MODESP_EV_...(...) arguments
+ * (at least one; for 0 fields call modesp_bus_publish_fields(bus, topic, priority, NULL, 0)).
+ * The field array is a compound literal in the caller's frame, read only during the call.
+ * Returns: as modesp_bus_publish_fields: ESP_OK when queued or when no subscriber matches.
+ * Errors: as modesp_bus_publish_fields (ESP_ERR_INVALID_ARG, MODESP_ERR_BAD_TOPIC,
+ *   MODESP_ERR_TOO_MANY_FIELDS, MODESP_ERR_BAD_FIELD, MODESP_ERR_EVENT_TOO_LARGE, MODESP_ERR_FILTERED,
+ *   ESP_ERR_NO_MEM, MODESP_ERR_QUEUE_FULL, MODESP_ERR_SUBSCRIBER_FULL, each counted in the stats
+ *   except a NULL bus; ESP_ERR_INVALID_STATE in an ISR, not counted).
+ * Complexity: O(fields) to build the array, plus that of modesp_bus_publish_fields.
+ * ISR-safe: no (use modesp_bus_publish_from_isr; this one refuses with ESP_ERR_INVALID_STATE in an ISR).
+ */
 #define modesp_bus_publish(bus, topic, priority, ...)                                                                  \
     modesp_bus_publish_fields((bus), (topic), (priority), MODESP_EV_FIELDS_(__VA_ARGS__),                              \
                               MODESP_EV_NFIELDS_(__VA_ARGS__))
+
+/*
+ * modesp_bus_publish_from_isr_fields with the fields written inline (at least one); *woken
+ * (may be NULL) is set as there: true when a task blocked in modesp_bus_wait was woken.
+ * Returns: as modesp_bus_publish_from_isr_fields: ESP_OK when queued or when no subscriber matches.
+ * Errors: as modesp_bus_publish_from_isr_fields (those of modesp_bus_publish_fields, each
+ *   counted in the stats except a NULL bus; never ESP_ERR_INVALID_STATE: it is also callable from a task).
+ * Complexity: O(fields) to build the array, plus that of modesp_bus_publish_fields.
+ * ISR-safe: yes (lock-free allocation, short critical sections; the filter must be ISR-safe).
+ */
 #define modesp_bus_publish_from_isr(bus, topic, priority, woken, ...)                                                  \
     modesp_bus_publish_from_isr_fields((bus), (topic), (priority), MODESP_EV_FIELDS_(__VA_ARGS__),                     \
                                        MODESP_EV_NFIELDS_(__VA_ARGS__), (woken))
@@ -429,13 +602,23 @@ esp_err_t modesp_bus_process(modesp_event_bus_t *bus, uint32_t max_ms, uint32_t 
 esp_err_t modesp_bus_wait(modesp_event_bus_t *bus, uint32_t timeout_ms);
 
 /*
- * Pause (process dispatches nothing; publishes still queue) or resume.
+ * Pause the bus: process dispatches nothing (returns ESP_OK, 0 dispatched);
+ * publishes still queue. Idempotent.
  * Returns: ESP_OK.
- * Errors: ESP_ERR_INVALID_ARG (NULL bus).
+ * Errors: ESP_ERR_INVALID_ARG (NULL bus; not counted).
  * Complexity: O(1).
  * ISR-safe: yes (one short critical section).
  */
 esp_err_t modesp_bus_pause(modesp_event_bus_t *bus);
+
+/*
+ * Resume a paused bus: the next process dispatches the queued events again.
+ * Idempotent (resuming a running bus changes nothing).
+ * Returns: ESP_OK.
+ * Errors: ESP_ERR_INVALID_ARG (NULL bus; not counted).
+ * Complexity: O(1).
+ * ISR-safe: yes (one short critical section).
+ */
 esp_err_t modesp_bus_resume(modesp_event_bus_t *bus);
 
 /*
@@ -542,15 +725,26 @@ modesp_bus_event_pool_stats_t modesp_bus_get_event_pool_stats(modesp_event_bus_t
  * "level" (u32 level) and "utilization" (u32 percent). The manager never
  * includes the bus. A change caused by the bridge's own publish (its block
  * allocation, or a drop it causes) is not published, only counted in
- * bridge_skipped: it would feed back. _unbridge removes the callback.
+ * bridge_skipped: it would feed back. modesp_bus_unbridge_pressure removes it.
  * Returns: ESP_OK.
- * Errors: ESP_ERR_INVALID_ARG (NULL bus), those of
- *   modesp_pool_manager_(un)register_pressure_callback (MODESP_ERR_ALREADY_REGISTERED,
- *   MODESP_ERR_FULL, ESP_ERR_NOT_FOUND).
+ * Errors: ESP_ERR_INVALID_ARG (NULL bus), those of modesp_pool_manager_register_pressure_callback:
+ *   MODESP_ERR_ALREADY_REGISTERED (this bus is already bridged), MODESP_ERR_FULL (every
+ *   pressure-callback slot is taken); none counted.
  * Complexity: O(pressure callbacks).
  * ISR-safe: no (task context).
  */
 esp_err_t modesp_bus_bridge_pressure(modesp_event_bus_t *bus);
+
+/*
+ * Remove the bridge installed by modesp_bus_bridge_pressure for this bus: later
+ * level changes are no longer published on it (a delivery already running in
+ * another task may still publish the one change it is delivering).
+ * Returns: ESP_OK.
+ * Errors: ESP_ERR_INVALID_ARG (NULL bus), ESP_ERR_NOT_FOUND (this bus is not bridged;
+ *   from modesp_pool_manager_unregister_pressure_callback); none counted.
+ * Complexity: O(pressure callbacks).
+ * ISR-safe: no (task context).
+ */
 esp_err_t modesp_bus_unbridge_pressure(modesp_event_bus_t *bus);
 
 #ifdef __cplusplus

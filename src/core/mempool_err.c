@@ -44,6 +44,24 @@ const char *modesp_err_to_name(esp_err_t err)
         return "MODESP_ERR_MANAGED_POOL";
     case MODESP_ERR_ALREADY_REGISTERED:
         return "MODESP_ERR_ALREADY_REGISTERED";
+    case MODESP_ERR_BAD_TOPIC:
+        return "MODESP_ERR_BAD_TOPIC";
+    case MODESP_ERR_BAD_PATTERN:
+        return "MODESP_ERR_BAD_PATTERN";
+    case MODESP_ERR_TOO_MANY_FIELDS:
+        return "MODESP_ERR_TOO_MANY_FIELDS";
+    case MODESP_ERR_BAD_FIELD:
+        return "MODESP_ERR_BAD_FIELD";
+    case MODESP_ERR_EVENT_TOO_LARGE:
+        return "MODESP_ERR_EVENT_TOO_LARGE";
+    case MODESP_ERR_QUEUE_FULL:
+        return "MODESP_ERR_QUEUE_FULL";
+    case MODESP_ERR_SUBSCRIBER_FULL:
+        return "MODESP_ERR_SUBSCRIBER_FULL";
+    case MODESP_ERR_FILTERED:
+        return "MODESP_ERR_FILTERED";
+    case MODESP_ERR_WRONG_TYPE:
+        return "MODESP_ERR_WRONG_TYPE";
     default:
         return "UNKNOWN_ERROR";
     }
