@@ -214,7 +214,11 @@ MP_EV_GETTER(str, const char *, MODESP_EV_TYPE_STR, str)
 
 /* ------------------------------------------------------------ references */
 
-esp_err_t modesp_event_ref(const modesp_event_t *cev)
+/* Add `step` (1, or 0u - 1u) to the count of a live event: one CAS that is
+ * retried only when another holder changed the count meanwhile. A count
+ * already at 0 (the block is back in its pool) is refused. *before: the
+ * count the step was applied to. */
+static esp_err_t refs_step(const modesp_event_t *cev, uint32_t step, int order, uint32_t *before)
 {
     if (cev == NULL) {
         return ESP_ERR_INVALID_ARG;
@@ -225,22 +229,25 @@ esp_err_t modesp_event_ref(const modesp_event_t *cev)
         if (cur == 0u) {
             return ESP_ERR_INVALID_STATE;
         }
-    } while (!mp_cas(&ev->refs, &cur, cur + 1u, MP_RELAXED, MP_RELAXED));
+    } while (!mp_cas(&ev->refs, &cur, cur + step, order, MP_RELAXED));
+    *before = cur;
     return ESP_OK;
+}
+
+esp_err_t modesp_event_ref(const modesp_event_t *cev)
+{
+    uint32_t before = 0;
+    return refs_step(cev, 1u, MP_RELAXED, &before);
 }
 
 esp_err_t modesp_event_unref(const modesp_event_t *cev)
 {
-    if (cev == NULL) {
-        return ESP_ERR_INVALID_ARG;
+    uint32_t cur = 0;
+    const esp_err_t step_err = refs_step(cev, 0u - 1u, MP_ACQ_REL, &cur);
+    if (step_err != ESP_OK) {
+        return step_err;
     }
-    struct modesp_event *ev = (struct modesp_event *)cev; /* the count is the one mutable part */
-    uint32_t cur = mp_load(&ev->refs, MP_RELAXED);
-    do {
-        if (cur == 0u) {
-            return ESP_ERR_INVALID_STATE;
-        }
-    } while (!mp_cas(&ev->refs, &cur, cur - 1u, MP_ACQ_REL, MP_RELAXED));
+    struct modesp_event *ev = (struct modesp_event *)cev;
     if (cur != 1u) {
         return ESP_OK;
     }
