@@ -41,6 +41,12 @@ static void test_registry_lists_defined_manager_and_registered_pools(void **stat
     assert_int_equal(modesp_pool_register(&runtime_pool), ESP_OK);
     assert_int_equal(modesp_pool_register(&runtime_pool), ESP_OK); /* twice: still once in the list */
     assert_int_equal(registry_has(&runtime_pool), 1);
+    /* initialising a registered pool again keeps it, and the pools after it, in the registry */
+    assert_int_equal(modesp_pool_init(&runtime_pool, "again", storage, sizeof storage, meta, 24, 2), ESP_OK);
+    assert_int_equal(registry_has(&runtime_pool), 1);
+    assert_int_equal(registry_has(&listed_pool), 1);
+    assert_int_equal(modesp_pool_register(&runtime_pool), ESP_OK);
+    assert_int_equal(registry_has(&runtime_pool), 1);
 
     modesp_pool_t zeroed;
     memset(&zeroed, 0, sizeof zeroed);

@@ -281,13 +281,13 @@ esp_err_t modesp_pool_register(modesp_pool_t *pool);
  *   storage: MODESP_POOL_STORAGE_SIZE(block_size, count) bytes aligned to MODESP_POOL_ALIGN
  *   meta:    count words, contents ignored (all are set to "free")
  * `name` is kept, not copied. The pool is not registered (modesp_pool_register
- * does that); do not initialise a registered pool again (it clears the
- * pool's registry link). On an error nothing is written.
+ * does that); a pool already registered stays registered, in its place. On
+ * an error nothing is written.
  * Returns: ESP_OK, or an error below.
  * Errors:
  *   ESP_ERR_INVALID_ARG   pool, storage or meta NULL; storage not aligned to MODESP_POOL_ALIGN  (not counted)
  *   ESP_ERR_INVALID_SIZE  block_size 0 or > 1 MiB, count 0 or > 65535, storage_size too small    (not counted)
- * Complexity: O(count) (every metadata word is written).
+ * Complexity: O(count + registered pools) (every metadata word is written; the registry is walked).
  * ISR-safe: no (the pool must not be in use by any context during the call).
  */
 esp_err_t modesp_pool_init(modesp_pool_t *pool, const char *name, void *storage, size_t storage_size, uint32_t *meta,

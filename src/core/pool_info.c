@@ -1,6 +1,8 @@
 /* Fixed-block pool: initialisation, accessors and statistics (the lock-free part is fixed_pool.c). */
 #include "modesp/fixed_pool.h"
 
+#include "modesp/hooks.h"
+
 #include "mp_atomic.h"
 #include "mp_pause.h"
 #include "pool_meta.h"
@@ -33,7 +35,19 @@ esp_err_t modesp_pool_init(modesp_pool_t *pool, const char *name, void *storage,
         for (shift = 0; (1u << shift) != stride; shift++) {
         }
     }
+    /* A pool already in the registry keeps its place there: the registry has
+     * no removal, and clearing the link would cut every later walk short. The
+     * fields are kept only for a pool the walk really reaches (a never
+     * initialised struct holds garbage there). */
+    bool listed = false;
+    for (const modesp_pool_t *q = modesp_pool_registry_next(NULL); q != NULL && !listed;
+         q = modesp_pool_registry_next(q)) {
+        listed = (q == pool);
+    }
+    modesp_pool_t *const next = listed ? pool->registry_next : NULL;
     memset(pool, 0, sizeof *pool);
+    pool->registry_next = next;
+    pool->registered = listed ? 1u : 0u;
     pool->magic = MODESP_POOL_MAGIC;
     pool->name = name;
     pool->storage = (uint8_t *)storage;
