@@ -28,15 +28,7 @@
 #include "modesp/port_freertos.h"
 #include "port.h"
 
-static unsigned s_failures;
-
-#define CHECK(cond)                                                                                                    \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            s_failures++;                                                                                              \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                                                     \
-        }                                                                                                              \
-    } while (0)
+#include "check.h"
 
 /* ---- test doubles ---- */
 

@@ -19,15 +19,7 @@
 
 #include "port.h"
 
-static unsigned s_failures;
-
-#define CHECK(cond)                                                                                                    \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            s_failures++;                                                                                              \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                                                     \
-        }                                                                                                              \
-    } while (0)
+#include "check.h"
 
 #define MS 1000u /* microseconds */
 
