@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Concurrency: 4 threads, at least 10^6 allocations each (MODESP_STRESS_ALLOCS
  * overrides), on one pool and then on the manager, with random hold times.

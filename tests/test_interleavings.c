@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Interleavings forced at the named pause points of src/mp_pause.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Pool manager: size classes, every bad input, strategies (STRICT, SPILL,
  * HEAP_FALLBACK, WAIT), emergency reserve, utilization and pressure levels,

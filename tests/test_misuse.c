@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Misuse a new user makes, and counters a report reads: each is refused with
  * its own code, counted, and leaves every pool intact.

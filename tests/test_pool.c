@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fixed-block pool: allocation, statistics, every bad input, the integrity
  * check (including corrupt-and-detect), poisoning.
@@ -407,7 +408,9 @@ static void test_poison_detects_use_after_free(void **state)
     /* put the pool back to full capacity for the other tests */
     t_pool.meta[(a - t_pool.storage) / t_pool.stride] = META_ALLOCATED;
     t_pool.quarantined = 0;
-    t_pool.in_use = 1;
+    if (t_pool.out_step == 0u) { /* a packed head (<= 255 blocks) still counts the block out */
+        t_pool.in_use = 1;
+    }
     assert_int_equal(modesp_pool_deallocate(&t_pool, a), ESP_OK);
 }
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Pooled objects (modesp/pooled.h): modesp_pooled_replace and the ring buffer
  * of guide section 6 at exactly the class's block count, modesp_pooled_free as

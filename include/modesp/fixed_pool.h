@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fixed-block pool: the guide's StaticMemoryPool<BlockSize, Count>.
  *
@@ -115,10 +116,10 @@ extern "C" {
  */
 typedef struct modesp_pool {
     /* Shared, changed by alloc/free. */
-    uint32_t head;              /* free-list head: block index | ABA tag above idx_mask */
-    uint32_t in_use;            /* blocks handed out now */
+    uint32_t head;              /* free-list head: ABA tag | blocks out (pools <= 255 blocks) | block index */
+    uint32_t in_use;            /* > 255 blocks: blocks handed out now; <= 255: a correction to the head's count (0) */
     uint32_t peak;              /* highest in_use since the last reset (readers take max(peak, in_use)) */
-    uint32_t total_allocs;      /* successful allocations since reset, wraps at 2^32 */
+    uint32_t total_allocs;      /* pops that were not allocations, plus the pop count at the last reset */
     uint32_t alloc_failures;    /* requests that failed as their caller saw them (pool empty) */
     uint32_t exhausted;         /* times an allocation attempt found the pool empty (also internal retries) */
     uint32_t invalid_requests;  /* allocations refused for a bad argument (tag > 31, size > block) */
@@ -130,6 +131,7 @@ typedef struct modesp_pool {
     uint32_t poison_violations; /* free block found written (use after free) */
     uint32_t quarantined;       /* blocks withdrawn after a poison violation */
     uint32_t corruptions;       /* broken free list noticed while allocating */
+    uint32_t tag_laps;          /* half-turns of the head's tag, which counts pops (total_allocs) */
     /* Constant after definition/init. */
     uint32_t magic;
     const char *name;
@@ -141,6 +143,10 @@ typedef struct modesp_pool {
     uint16_t idx_mask; /* (1 << bit width of capacity) - 1: index bits of head */
     uint8_t stride_shift;
     uint8_t poison;
+    uint8_t idx_bits;     /* bit width of capacity */
+    uint32_t pop_step;    /* what a pop adds to head above the index: one tag step (+ one "out" step when packed) */
+    uint32_t out_step;    /* one "out" step of a packed head (<= 255 blocks), 0 when in_use is its own counter */
+    uint32_t stride_mask; /* stride - 1 for a power-of-two stride, else all ones (see pool_locate) */
     /* Registry (modesp/hooks.h): set once by modesp_pool_register. */
     struct modesp_pool *registry_next;
     uint32_t registered;
@@ -167,11 +173,32 @@ typedef struct modesp_pool {
 /* With the magic and the registry fields given (the manager chains its pools at compile time). */
 #define MODESP_POOL_INITIALIZER_MAGIC_(name_str, storage_arr, meta_arr, bsize, count, magic_word, reg_next, reg_flag)  \
     {                                                                                                                  \
-        0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, (magic_word), (name_str), (storage_arr),           \
+        0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, (magic_word), (name_str), (storage_arr),       \
             (meta_arr), (uint32_t)MODESP_POOL_STRIDE(bsize), (uint32_t)(bsize), (uint16_t)(count),                     \
             (uint16_t)((1u << MODESP_POOL_BITS_(count)) - 1u), (uint8_t)MODESP_POOL_SHIFT_(MODESP_POOL_STRIDE(bsize)), \
-            MODESP_POOL_POISON_DEFAULT_, (reg_next), (reg_flag)                                                        \
+            MODESP_POOL_POISON_DEFAULT_, (uint8_t)MODESP_POOL_BITS_(count), MODESP_POOL_POP_STEP_(count),              \
+            MODESP_POOL_OUT_STEP_(count), MODESP_POOL_STRIDE_MASK_(MODESP_POOL_STRIDE(bsize)), (reg_next), (reg_flag)  \
     }
+
+#define MODESP_POOL_STRIDE_MASK_(s) (MODESP_POOL_SHIFT_(s) == 0xFFu ? 0xFFFFFFFFu : (uint32_t)((s)-1u))
+
+/* Pools of up to MODESP_POOL_PACK_MAX blocks (Kconfig
+ * MEMORY_POOL_PACK_MAX_BLOCKS, default 255) pack the number of blocks out next
+ * to the index in the head word (tag >= 16 bits), so in_use, peak and
+ * total_allocs cost no atomic operation of their own (src/core/fixed_pool.c). */
+#ifdef CONFIG_MEMORY_POOL_PACK_MAX_BLOCKS
+#define MODESP_POOL_PACK_MAX ((unsigned)CONFIG_MEMORY_POOL_PACK_MAX_BLOCKS)
+#else
+#define MODESP_POOL_PACK_MAX 255u
+#endif
+#ifndef __cplusplus
+_Static_assert(MODESP_POOL_PACK_MAX <= 255u, "a packed head needs a tag of at least 16 bits: at most 255 blocks");
+#endif
+#define MODESP_POOL_PACKED_(count)   ((count) <= MODESP_POOL_PACK_MAX)
+#define MODESP_POOL_OUT_STEP_(count) (MODESP_POOL_PACKED_(count) ? (uint32_t)(1u << MODESP_POOL_BITS_(count)) : 0u)
+#define MODESP_POOL_POP_STEP_(count)                                                                                   \
+    ((uint32_t)(1u << (MODESP_POOL_BITS_(count) * (MODESP_POOL_PACKED_(count) ? 2u : 1u))) +                           \
+     MODESP_POOL_OUT_STEP_(count))
 
 #ifdef CONFIG_MEMORY_POOL_POISON_FREED
 #define MODESP_POOL_POISON_DEFAULT_ 1u

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Pooled objects in C: the guide's make_pooled<T>() and PooledPtr<T>.
  *

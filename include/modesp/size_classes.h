@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The size-class table: one line per class, from which the class enum, the
  * sizes, counts and names, the manager's pools and the Kconfig checks are

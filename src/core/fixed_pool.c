@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fixed-block pool: lock-free free list over an index+tag head word.
  *
@@ -7,22 +8,28 @@
  *
  * State. `head` is one 32-bit word: the index of the first free block in its
  * low idx_bits bits (idx_bits = bit width of capacity, so the end marker NIL =
- * capacity fits) and an ABA tag in the remaining 32 - idx_bits bits. Each
- * block has one metadata word (src/pool_meta.h): its state and, while FREE,
- * the index of the next free block. Free-list links are never stored inside
- * the blocks.
+ * capacity fits) and an ABA tag above. A pool of up to 255 blocks ("packed")
+ * also keeps in head, in the idx_bits bits above the index, OUT = the number
+ * of blocks off the list; its tag has the remaining 32 - 2 * idx_bits >= 16
+ * bits. Larger pools have a 32 - idx_bits bit tag and an in_use counter.
+ * Each block has one metadata word (src/pool_meta.h): its state and, while
+ * FREE, the index of the next free block. Free-list links are never stored
+ * inside the blocks.
  *
  * Invariants (I1-I3 checked by modesp_pool_check_integrity at quiescence):
  *  I1  Following links from head reaches NIL after exactly the number of
  *      FREE blocks; every index on the way is < capacity and in state FREE.
  *  I2  Every block is in exactly one of: on the free list (FREE), ALLOCATED
  *      (counted by in_use), QUARANTINED (counted by quarantined), or for the
- *      few instructions of a free, RELEASING (still counted by in_use).
+ *      few instructions of a free, RELEASING or FREE-but-not-yet-pushed (still
+ *      counted by in_use). Packed: in_use = OUT - quarantined + the in_use
+ *      field (a correction, 0 unless a damaged list led two pops to one block).
  *  I3  peak <= capacity (and readers report max(peak, in_use)).
  *  I4  Ownership. A block has at most one owner at any time: the pop that
  *      moved its word FREE -> ALLOCATED with a CAS (P5) owns it until the
- *      free whose CAS moved it ALLOCATED -> RELEASING (F1); that free owns it
- *      until its store RELEASING -> FREE (F3). Only those two CASes change a
+ *      free whose CAS moved it away from ALLOCATED (F1: to FREE with its link
+ *      at once, or with poisoning to RELEASING, the free then owning it until
+ *      its store RELEASING -> FREE, F3). Only those two CASes change a
  *      block's state between FREE and owned; an owner alone writes its
  *      block's word with plain stores (F3 from RELEASING, QUARANTINED after
  *      P5), and a FREE word is otherwise changed only by CAS. Each CAS
@@ -48,8 +55,9 @@
  *       ACQUIRE keeps the re-read of head after this load: with RELAXED a
  *       multi-core reader could pair a newer w with an older head and count
  *       a corruption that is not there.
- *   P4  CAS(head, h -> next(w) | (tag(h) + 1)), success ACQUIRE, failure
- *       ACQUIRE (the reloaded h is used to read meta again, as in P1)
+ *   P4  CAS(head, h -> next(w) | (tag(h) + 1) [| OUT(h) + 1 when packed]),
+ *       success ACQUIRE, failure ACQUIRE (the reloaded h is used to read meta
+ *       again, as in P1). One add of the pool's pop_step does both.
  *   P5  CAS(meta[i], w -> ALLOCATED | generation(w) + 1 | tag, RELAXED), from
  *       the exact FREE word read at P3. It fails only if another context
  *       claimed this FREE period of the block first, which a whole list never
@@ -133,25 +141,50 @@
  *
  * deallocate = claim + push:
  *   F1  claim: w = load(meta[i]); if w is not ALLOCATED: a double free,
- *       nothing written. Else one CAS(meta[i], w -> RELEASING | generation(w)
- *       | poisoned, RELAXED) from that exact word. The word of an allocated
+ *       nothing written. Else h = load(head, RELAXED) and one CAS(meta[i],
+ *       w -> FREE | generation(w) | link = index(h), RELAXED) from that exact
+ *       word: F1 writes F3's word (below). With poisoning the CAS writes
+ *       RELEASING | generation(w) | poisoned instead, the pattern is written
+ *       while the block is RELEASING, then F2 and F3. The word of an allocated
  *       block changes only through a claim, so the CAS fails only when a
  *       racing free of the same block won; by then the block may have been
  *       freed and allocated again (ALLOCATED once more, with a newer
  *       generation). The loser therefore never retries onto the new word: it
  *       reports MODESP_ERR_DOUBLE_FREE without writing anything.
- *   F2  in_use -= 1 (RELAXED) before the block becomes reachable, so a
- *       concurrent allocator that pops it increments after this decrement:
- *       in_use never exceeds capacity.
- *   F3  h = load(head, RELAXED); store(meta[i], FREE | generation | poisoned
- *       | link = index(h), RELAXED): a plain store, the word is RELEASING and
- *       ours (I4). On a retry after a failed F4 the block is FREE, so the new
+ *   F2  unpacked: in_use -= 1 (RELAXED) before the block becomes reachable,
+ *       so a concurrent allocator that pops it increments after this
+ *       decrement: in_use never exceeds capacity. Packed: F4 itself takes one
+ *       from OUT, in the same CAS that makes the block reachable.
+ *   F3  (poisoning free) h = load(head, RELAXED); store(meta[i], FREE |
+ *       generation | poisoned | link = index(h), RELAXED): a plain store, the
+ *       word is RELEASING and ours (I4). Without poisoning F1 wrote this word:
+ *       the block is then FREE but not on the list, which only a pop through
+ *       a list damaged by a tag wrap can reach (P5 then decides the owner, as
+ *       for a block between F3 and F4). On a retry after a failed F4 the
+ *       block is FREE, so the new
  *       link goes in with a CAS from the word we stored; if that CAS fails a
  *       pop claimed the block through a damaged list, the block is its owner's
  *       now, and we stop without pushing it (counted in `corruptions`).
- *   F4  CAS(head, h -> i | tag(h)), success SEQ_CST, failure SEQ_CST (GCC 12
- *       drops the release fence on RV32A with a RELAXED failure order); on
- *       failure go to F3 with the value the CAS returned.
+ *   F4  CAS(head, h -> i | tag(h) [| OUT(h) - 1 when packed]), success
+ *       SEQ_CST, failure SEQ_CST (GCC 12 drops the release fence on RV32A
+ *       with a RELAXED failure order); on failure go to F3 (the CAS form)
+ *       with the value the CAS returned.
+ *
+ * Statistics without read-modify-writes of their own (packed pools):
+ *  - OUT changes only inside P4 and F4, which replace the exact head read,
+ *    so OUT = successful pops - successful pushes, whatever interleaves.
+ *  - Pops: every P4 adds one to the tag, so the tag counts pops mod its
+ *    period; the pop whose P4 flips head bit 31 (the tag's top bit) then adds
+ *    one to tag_laps, the one RMW statistics ever take on this path, once per
+ *    2^(tag bits - 1) pops. total_allocs = pops - (pops that handed nothing
+ *    out: P5 lost, quarantined; the total_allocs field counts those).
+ *  - peak: P5 compares OUT with peak (a load) and raises it out of line only
+ *    when passed. Larger pools keep in_use as a RELAXED counter (F2 and after
+ *    P5), so they take two RMWs per pair more than packed ones.
+ * The fast path (-O2 and up) is one inlined attempt of P1..P5 or F1..F4 with
+ * no loop; anything else (empty, lost CAS, poisoning, a misuse) continues in
+ * the out-of-line loop, which starts over or picks up from the state reached.
+ * Under -Os only the loops are compiled.
  *
  * Memory orders, and what each pairs with:
  *  - F4's success (release part) publishes the freer's writes to the block
@@ -196,7 +229,8 @@
  *    lost wake-up, and no fence (which ThreadSanitizer cannot model). A
  *    SEQ_CST load costs what an ACQUIRE load does on x86; GCC adds one
  *    barrier before it on ARMv7-M (dmb) and RV32 (fence rw,rw).
- *  - Statistics counters are RELAXED: they order nothing.
+ *  - Statistics counters are RELAXED: they order nothing. Readers take OUT
+ *    and the tag from one RELAXED/ACQUIRE load of head.
  *
  * Why each CAS is ABA-safe, and what the tag is for:
  *  - P5 and F1 (the claims) decide ownership (I4). Each compares the whole
@@ -219,7 +253,8 @@
  *  - F4 (push) has no ABA hazard: it installs i with link = index(h), and
  *    when the CAS succeeds head equals h, so index(h) is the current top of
  *    the list whatever happened in between; the tag is neither needed nor
- *    changed. (Pushes stay CAS loops on every ISA.)
+ *    changed (a packed head's OUT goes down by one in the same CAS).
+ *    (Pushes stay CAS loops on every ISA.)
  *
  * If the tag wraps (a popper preempted between P3 and P4 while the pool runs
  * 2^(32 - idx_bits) alloc/free pairs), its stale P4 installs the B it read,
@@ -231,18 +266,24 @@
  *     the same FREE word; one CAS wins, the other counts a corruption and
  *     pops again. (Before P5 was a CAS both owned B: the wrap was a double
  *     hand-out. tests/test_interleavings.c forces exactly this.)
- *   - B being freed (between F3 and F4): a pop may claim it; the freer's F3
- *     CAS then fails and it does not push B.
+ *   - B being freed (FREE after F1, or after F3 when poisoning, and before
+ *     F4): a pop may claim it; the freer's F3 CAS then fails and it does not
+ *     push B (or its F4 pushes the now ALLOCATED B, which the next pop finds
+ *     not FREE at an unchanged head: counted, reported empty).
  * In every case blocks can be lost from the list (the integrity check
  * reports LOST_BLOCK or FREE_MARKED_USED) and allocations can fail, but no
  * block gets two owners: with the tag at zero bits the pool still never
  * hands a block out twice, and the tag only makes such damage improbable.
- * How improbable: 2^(32 - idx_bits) pairs on one pool while the popper
- * sleeps between two adjacent instructions. The default classes have 8..128
- * blocks: tags of 24..28 bits, 16.7 M to 268 M pairs, 8 s to 134 s of
- * uninterrupted hammering at 0.5 us per pair (ESP32 at 240 MHz). The worst
- * case the API allows, 65535 blocks, leaves a 16-bit tag: 65536 pairs, about
- * 33 ms; split such pools (idx_bits <= 12 keeps a >= 20-bit tag).
+ * How improbable: 2^(tag bits) pairs on one pool while the popper sleeps
+ * between two adjacent instructions. Tag bits are 32 - idx_bits, or
+ * 32 - 2 * idx_bits for a packed pool (<= MODESP_POOL_PACK_MAX blocks,
+ * default 255). The default classes (8..128 blocks, packed) have tags of
+ * 24..16 bits: 16.7 M to 65536 pairs, 8 s to 33 ms of uninterrupted
+ * hammering of that one pool at 0.5 us per pair (ESP32 at 240 MHz); unpacked
+ * they would have 28..24 bits. The worst case the API allows, 65535 blocks,
+ * leaves a 16-bit tag too. Where that exposure matters more than the two
+ * statistics RMWs per pair, set CONFIG_MEMORY_POOL_PACK_MAX_BLOCKS lower
+ * (15 keeps every tag at >= 24 bits; 0 packs nothing).
  * Where the LL/SC pop is built (ARMv7-M, ARMv7E-M, ARMv8-M mainline; RV32
  * with A; lock-free build) a pop that completes with its own SC does not
  * depend on the tag at all: the SC fails on any intervening write to head.
@@ -280,9 +321,25 @@ uint32_t modesp_pool_llsc_fallbacks;
 #define LLSC_STAT(counter) ((void)0)
 #endif
 
+/* P3 in one compare: the link of a FREE word, or a value above any index
+ * (>= 0x10000) when the word is not FREE. self + 1 <= 0xFFFF never reaches
+ * the state bits, so they pass through the xor unchanged. */
+static inline uint32_t pop_next(uint32_t self, uint32_t w)
+{
+    return (w ^ (self + 1u)) & (META_LINK_MASK | META_STATE_MASK);
+}
+
+/* What a successful pop of a block whose link is `next` writes to head h. */
+static inline uint32_t popped_head(const modesp_pool_t *p, uint32_t h, uint32_t next)
+{
+    return ((h & ~(uint32_t)p->idx_mask) + p->pop_step) | next;
+}
+
 #if !MODESP_POOL_LLSC
-/* Steps P1..P4 with the tagged CAS. Returns NIL (capacity) when empty. */
-HOT_INLINE uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word)
+/* Steps P1..P4 with the tagged CAS. Returns NIL (capacity) when empty;
+ * otherwise the block, its FREE word in *meta_word, and the head values the
+ * successful P4 replaced (*old_head) and wrote (*new_head). */
+HOT_INLINE uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word, uint32_t *old_head, uint32_t *new_head)
 {
     const uint32_t mask = idx_mask(p);
     const uint32_t nil = p->capacity;
@@ -297,8 +354,8 @@ HOT_INLINE uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word)
          * this load, or a multi-core reader could pair a newer metadata word
          * with an older head and report a corruption that is not there. */
         uint32_t w = (idx < nil) ? mp_load(&p->meta[idx], MP_ACQUIRE) : META_ALLOCATED;
-        uint32_t next = meta_link_decode(idx, w);
-        if ((w & META_STATE_MASK) != META_FREE || next > nil) {
+        const uint32_t next = pop_next(idx, w);
+        if (next > nil) {
             /* P3: stale snapshot, or a broken list if head has not moved. */
             uint32_t again = mp_load(&p->head, MP_ACQUIRE);
             if (again == head) {
@@ -308,10 +365,12 @@ HOT_INLINE uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word)
             head = again;
             continue;
         }
-        const uint32_t new_head = ((head & ~mask) + (mask + 1u)) | next;
+        const uint32_t nh = popped_head(p, head, next);
         MP_PAUSE(MP_PAUSE_POP_BEFORE_CAS, p);
-        if (mp_cas(&p->head, &head, new_head, MP_ACQUIRE, MP_ACQUIRE)) {
+        *old_head = head;
+        if (mp_cas(&p->head, &head, nh, MP_ACQUIRE, MP_ACQUIRE)) {
             *meta_word = w;
+            *new_head = nh;
             return idx;
         }
         mp_backoff(&spins);
@@ -319,11 +378,11 @@ HOT_INLINE uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word)
 }
 
 #else
-/* Steps P1..P4 as one LL/SC sequence (mp_llsc.h). Same results, same tag
- * increment and same P3 rule as the CAS pop above. After MODESP_POOL_LLSC_TRIES
+/* Steps P1..P4 as one LL/SC sequence (mp_llsc.h). Same results, same head
+ * step and same P3 rule as the CAS pop above. After MODESP_POOL_LLSC_TRIES
  * failed store-conditionals, an attempt whose SC failed finishes with the
  * tagged CAS on what it read: h by the LL (P1) and w after it (P3). */
-HOT_INLINE uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word)
+HOT_INLINE uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word, uint32_t *old_head, uint32_t *new_head)
 {
     const uint32_t mask = idx_mask(p);
     const uint32_t nil = p->capacity;
@@ -331,16 +390,18 @@ HOT_INLINE uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word)
     for (;;) {
         uint32_t head = 0;
         uint32_t w = META_ALLOCATED; /* what an index out of range reads as, as in the CAS pop */
-        if (mp_llsc_pop(&p->head, p->meta, mask, nil, &head, &w) == 0u) {
+        if (mp_llsc_pop(&p->head, p->meta, mask, nil, p->pop_step, &head, &w) == 0u) {
             *meta_word = w;
+            *old_head = head;
+            *new_head = popped_head(p, head, meta_link_decode(head & mask, w));
             return head & mask;
         }
         const uint32_t idx = head & mask;
         if (idx == nil) {
             return nil;
         }
-        const uint32_t next = meta_link_decode(idx, w);
-        if ((w & META_STATE_MASK) != META_FREE || next > nil) {
+        const uint32_t next = pop_next(idx, w);
+        if (next > nil) {
             /* P3: head moved since the LL, or the list is broken if it has not. */
             if (mp_load(&p->head, MP_ACQUIRE) == head) {
                 count(&p->corruptions);
@@ -354,104 +415,194 @@ HOT_INLINE uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word)
         LLSC_STAT(modesp_pool_llsc_sc_failures);
         if (failed != MODESP_POOL_LLSC_TRIES) {
             failed++;
-        } else if (mp_cas(&p->head, &head, ((head & ~mask) + (mask + 1u)) | next, MP_ACQUIRE, MP_ACQUIRE)) {
+            continue;
+        }
+        const uint32_t nh = popped_head(p, head, next);
+        *old_head = head;
+        if (mp_cas(&p->head, &head, nh, MP_ACQUIRE, MP_ACQUIRE)) {
             LLSC_STAT(modesp_pool_llsc_fallbacks);
             *meta_word = w;
+            *new_head = nh;
             return idx;
         }
     }
 }
 #endif
 
-/* Steps F3..F4: make a claimed (RELEASING) block reachable. `w` is its FREE
- * metadata word without the link. */
-HOT_INLINE void pool_push(modesp_pool_t *p, uint32_t idx, uint32_t w)
+/* A pop that was not an allocation (P5 lost, or the block quarantined): keep
+ * total_allocs exact, and with a packed head the blocks-out count too when
+ * nobody holds the block through this pop. */
+SLOW_PATH MODESP_IRAM_ATTR void pool_pop_not_taken(modesp_pool_t *p, bool block_held)
 {
-    const uint32_t mask = idx_mask(p);
-    uint32_t head = mp_load(&p->head, MP_RELAXED);
-    uint32_t linked = w | meta_link_encode(idx, head & mask);
-    /* F3, first time: the word is RELEASING and ours alone, so a plain store. */
-    MODESP_ASSERT((mp_load(&p->meta[idx], MP_RELAXED) & META_STATE_MASK) == META_RELEASING); /* I4 */
-    MODESP_ASSERT((head & mask) <= p->capacity);                                             /* I1 */
-    mp_store(&p->meta[idx], linked, MP_RELAXED);
-    uint32_t spins = 1u;
-    for (;;) {
-        MP_PAUSE(MP_PAUSE_FREE_BEFORE_PUSH, p);
-        /* F4. Failure order SEQ_CST, not RELAXED: with a RELAXED failure order
-         * GCC 12 for RV32A emits `lr.w; bne; sc.w.aq` with no release fence,
-         * which would let the link and block stores above pass the push on a
-         * multi-hart part. With SEQ_CST it emits `fence iorw,ow; lr.w.aq;
-         * sc.w.aq`. Free elsewhere. */
-        if (mp_cas(&p->head, &head, (head & ~mask) | idx, MP_SEQ_CST, MP_SEQ_CST)) {
-            return;
-        }
-        mp_backoff(&spins);
-        /* F3 again, now as a CAS from the word we wrote: the block is FREE, and
-         * only a list damaged by a tag wrap could let a pop reach it before
-         * the push. If a pop claimed it (P5), it is that pop's block now and
-         * must not be pushed. */
-        const uint32_t relinked = w | meta_link_encode(idx, head & mask);
-        uint32_t expected = linked;
-        if (!mp_cas(&p->meta[idx], &expected, relinked, MP_RELAXED, MP_RELAXED)) {
-            count(&p->corruptions);
-            return;
-        }
-        linked = relinked;
+    count(&p->total_allocs); /* subtracted from the pop count (pool_info.c: get_stats) */
+    if (p->out_step != 0u && !block_held) {
+        (void)mp_fetch_sub(&p->in_use, 1u, MP_RELAXED); /* correction to the head's count */
     }
 }
 
-/* Pop and claim one block for `tag`. The caller checked the handle. */
+/* A new high-water mark (rare: peak is read, and written only when passed).
+ * With a packed head `now` is the head's count of blocks out. */
+SLOW_PATH MODESP_IRAM_ATTR void pool_raise_peak(modesp_pool_t *p, uint32_t now)
+{
+    if (p->out_step != 0u) {
+        now = now - mp_load(&p->quarantined, MP_RELAXED) + mp_load(&p->in_use, MP_RELAXED);
+    }
+    if (now <= p->capacity) { /* beyond it only after a corruption, which is counted */
+        mp_max(&p->peak, now);
+    }
+}
+
+/* The block was written after its free: withdraw it for good so the stale
+ * writer cannot corrupt the next owner. It is ours since P5: a plain store. */
+SLOW_PATH MODESP_IRAM_ATTR void pool_quarantine(modesp_pool_t *p, uint32_t idx, uint32_t mine)
+{
+    MODESP_ASSERT(mp_load(&p->meta[idx], MP_RELAXED) == mine); /* I4: only the owner writes it */
+    mp_store(&p->meta[idx], (mine & META_GEN_MASK) | META_QUARANTINED, MP_RELAXED);
+    count(&p->poison_violations);
+    count(&p->quarantined); /* a packed head still counts the block out: in_use subtracts these */
+    pool_pop_not_taken(p, true);
+    if (!modesp_port_in_isr()) {
+        modesp_port_log(MODESP_LOG_ERROR, TAG, "pool '%s': block %u written after free; quarantined",
+                        p->name != NULL ? p->name : "?", (unsigned)idx);
+    }
+}
+
+/* The accounting of a block handed out by a pop that wrote nh to head.
+ * Statistics add no read-modify-write with a packed head: in_use and peak
+ * come from its count of blocks out, total_allocs from its tag. */
+HOT_INLINE void pool_account(modesp_pool_t *p, uint32_t nh)
+{
+    if (p->out_step != 0u) {
+        const uint32_t out = (nh >> p->idx_bits) & idx_mask(p);
+        if (MP_UNLIKELY(out > mp_load(&p->peak, MP_RELAXED))) {
+            pool_raise_peak(p, out);
+        }
+    } else {
+        const uint32_t now = mp_fetch_add(&p->in_use, 1u, MP_RELAXED) + 1u;
+        MODESP_ASSERT(now <= p->capacity); /* I2, I3: never more owners than blocks */
+        if (MP_UNLIKELY(now > mp_load(&p->peak, MP_RELAXED))) {
+            pool_raise_peak(p, now);
+        }
+    }
+}
+
+/* The P5 word: the next generation, ALLOCATED, the owner's tag. */
+static inline uint32_t claimed_word(uint32_t w, uint32_t tag)
+{
+    return ((w & META_GEN_MASK) + META_GEN_ONE) | META_ALLOCATED | ((tag << META_TAG_SHIFT) & META_TAG_MASK);
+}
+
+/* After a pop of block idx (FREE word w) that moved head from h to nh: P5 and
+ * the accounting. Returns the block, or NULL when it is not handed out
+ * (another pop claimed it through a damaged list, or it was quarantined):
+ * the caller pops again. */
+HOT_INLINE void *pool_claim(modesp_pool_t *p, uint32_t idx, uint32_t w, uint32_t h, uint32_t nh, bool paused,
+                            uint32_t tag MP_SITE_PARAMS)
+{
+    if (MP_UNLIKELY(((h ^ nh) >> 31) != 0u)) { /* the tag's top bit flipped: one more half-turn */
+        count(&p->tag_laps);
+    }
+    if (!paused) {
+        MP_PAUSE(MP_PAUSE_POP_BEFORE_CLAIM, p);
+    }
+    /* P5: claim the exact FREE word read at P3. Only a list damaged by a
+     * tag wrap can give one block to two pops; this CAS lets one of them
+     * have it, and the other looks again. */
+    uint32_t expected = w;
+    const uint32_t mine = claimed_word(w, tag);
+    if (MP_UNLIKELY(!mp_cas(&p->meta[idx], &expected, mine, MP_RELAXED, MP_RELAXED))) {
+        count(&p->corruptions);
+        pool_pop_not_taken(p, false);
+        return NULL;
+    }
+    uint8_t *block = block_at(p, idx);
+    ASAN_UNPOISON_BLOCK(block, p->stride);
+    if (MODESP_POISON_ENABLED && (w & META_POISONED) != 0u && !poison_intact(block, p->stride)) {
+        pool_quarantine(p, idx, mine);
+        return NULL;
+    }
+    pool_account(p, nh);
+    MP_TRACE_ALLOC(p, idx, block);
+    return block;
+}
+
+/* The whole allocation: pop until a block is handed out or the pool is empty. */
+SLOW_PATH MODESP_IRAM_ATTR void *pool_take_loop(modesp_pool_t *p, uint32_t tag MP_SITE_PARAMS)
+{
+    for (;;) {
+        uint32_t w = 0;
+        uint32_t h = 0;
+        uint32_t nh = 0;
+        const uint32_t idx = pool_pop(p, &w, &h, &nh);
+        if (idx == p->capacity) {
+            count(&p->exhausted);
+            return NULL;
+        }
+        void *block = pool_claim(p, idx, w, h, nh, false, tag MP_SITE_ARGS);
+        if (block != NULL) {
+            return block;
+        }
+    }
+}
+
+#if MP_FAST_PATH && !MODESP_POOL_LLSC
+/* The fast path popped block idx (head h -> nh) but it cannot finish inline:
+ * the tag's top bit flipped, P5 was lost, or the block was poisoned. Finish
+ * this pop as the loop does, and pop again if it handed nothing out. */
+SLOW_PATH MODESP_IRAM_ATTR void *pool_take_finish(modesp_pool_t *p, uint32_t idx, uint32_t w, uint32_t h, uint32_t nh,
+                                                  uint32_t tag MP_SITE_PARAMS)
+{
+    void *block = pool_claim(p, idx, w, h, nh, true, tag MP_SITE_ARGS);
+    return block != NULL ? block : pool_take_loop(p, tag MP_SITE_ARGS);
+}
+#endif
+
+/* Pop and claim one block for `tag`. The caller checked the handle. When
+ * optimising for speed (MP_FAST_PATH) one attempt is inlined: P1..P5 with no
+ * loop, for a head that is not empty, a FREE top block, no lost CAS and no
+ * poison to verify; an empty head, a stale read or a lost P4 go to the loop
+ * above, which starts over (the attempt changed nothing), and the rarer
+ * cases after P4 to pool_take_finish. Under -Os only the loop is compiled. */
 HOT_INLINE void *pool_take(modesp_pool_t *p, uint32_t tag MP_SITE_PARAMS)
 {
     if (MP_INJECT_FAIL(p)) { /* test builds: a scheduled failure looks like an empty pool */
         count(&p->exhausted);
         return NULL;
     }
-    for (;;) {
-        uint32_t w = 0;
-        const uint32_t idx = pool_pop(p, &w);
-        if (idx == p->capacity) {
-            count(&p->exhausted);
-            return NULL;
-        }
-        MP_PAUSE(MP_PAUSE_POP_BEFORE_CLAIM, p);
-        /* P5: claim the exact FREE word read at P3. Only a list damaged by a
-         * tag wrap can give one block to two pops; this CAS lets one of them
-         * have it, and the other looks again. */
-        uint32_t expected = w;
-        const uint32_t mine =
-            ((w & META_GEN_MASK) + META_GEN_ONE) | META_ALLOCATED | ((tag << META_TAG_SHIFT) & META_TAG_MASK);
-        if (!mp_cas(&p->meta[idx], &expected, mine, MP_RELAXED, MP_RELAXED)) {
-            count(&p->corruptions);
-            continue;
-        }
-        uint8_t *block = block_at(p, idx);
-        ASAN_UNPOISON_BLOCK(block, p->stride);
-        if (MODESP_POISON_ENABLED && (w & META_POISONED) != 0u && !poison_intact(block, p->stride)) {
-            /* Someone wrote to this block after freeing it. Withdraw it for good so
-             * the stale writer cannot corrupt the next owner, and try the next one.
-             * The block is ours since P5: a plain store. */
-            MODESP_ASSERT(mp_load(&p->meta[idx], MP_RELAXED) == mine); /* I4: only the owner writes it */
-            mp_store(&p->meta[idx], (mine & META_GEN_MASK) | META_QUARANTINED, MP_RELAXED);
-            count(&p->poison_violations);
-            count(&p->quarantined);
-            if (!modesp_port_in_isr()) {
-                modesp_port_log(MODESP_LOG_ERROR, TAG, "pool '%s': block %u written after free; quarantined",
-                                p->name != NULL ? p->name : "?", (unsigned)idx);
+#if MP_FAST_PATH && !MODESP_POOL_LLSC
+    const uint32_t mask = idx_mask(p);
+    const uint32_t cap = p->capacity;
+    uint32_t *const meta = p->meta;
+    uint32_t h = mp_load(&p->head, MP_SEQ_CST); /* P1 */
+    const uint32_t idx = h & mask;
+    if (MP_LIKELY(idx < cap)) {
+        const uint32_t w = mp_load(&meta[idx], MP_ACQUIRE);
+        const uint32_t next = pop_next(idx, w); /* P3 */
+        if (MP_LIKELY(next <= cap)) {
+            const uint32_t nh = ((h & ~mask) + p->pop_step) | next;
+            MP_PAUSE(MP_PAUSE_POP_BEFORE_CAS, p);
+            const uint32_t old = h;
+            if (MP_LIKELY(mp_cas(&p->head, &h, nh, MP_ACQUIRE, MP_ACQUIRE))) { /* P4 */
+                MP_PAUSE(MP_PAUSE_POP_BEFORE_CLAIM, p);
+                uint32_t expected = w; /* P5, or the rare cases out of line (a lost P5 is tried again there) */
+                if (MP_UNLIKELY((((old ^ nh) >> 31) | (MODESP_POISON_ENABLED ? (w & META_POISONED) : 0u)) != 0u) ||
+                    MP_UNLIKELY(!mp_cas(&meta[idx], &expected, claimed_word(w, tag), MP_RELAXED, MP_RELAXED))) {
+                    return pool_take_finish(p, idx, w, old, nh, tag MP_SITE_ARGS);
+                }
+                uint8_t *block = block_at(p, idx); /* P5 done: ours */
+                ASAN_UNPOISON_BLOCK(block, p->stride);
+                pool_account(p, nh);
+                MP_TRACE_ALLOC(p, idx, block);
+                return block;
             }
-            continue;
         }
-        const uint32_t now = mp_fetch_add(&p->in_use, 1u, MP_RELAXED) + 1u;
-        MODESP_ASSERT(now <= p->capacity); /* I2, I3: never more owners than blocks */
-        mp_max(&p->peak, now);
-        count(&p->total_allocs);
-        MP_TRACE_ALLOC(p, idx, block);
-        return block;
     }
+#endif
+    return pool_take_loop(p, tag MP_SITE_ARGS);
 }
 
 /* The pool API's gate: a usable handle, and not one of the manager's pools. */
-HOT_INLINE bool api_ok(modesp_pool_t *p)
+MODESP_IRAM_ATTR HOT_INLINE bool api_ok(modesp_pool_t *p)
 {
     if (p != NULL && p->magic == MODESP_POOL_MAGIC) {
         return true; /* one compare on the hot path */
@@ -462,18 +613,22 @@ HOT_INLINE bool api_ok(modesp_pool_t *p)
     return false;
 }
 
-HOT_INLINE void *api_take(modesp_pool_t *p, uint32_t tag MP_SITE_PARAMS)
+MODESP_IRAM_ATTR HOT_INLINE void *api_take(modesp_pool_t *p, uint32_t tag MP_SITE_PARAMS)
 {
     void *block = pool_take(p, tag MP_SITE_ARGS);
     if (block == NULL) {
         count(&p->alloc_failures);
+        MP_TRACE_FAIL(p);
     }
     return block;
 }
 
-void *modesp_pool_allocate(modesp_pool_t *pool) { return api_ok(pool) ? api_take(pool, 0u MP_NO_SITE) : NULL; }
+MODESP_IRAM_ATTR void *modesp_pool_allocate(modesp_pool_t *pool)
+{
+    return api_ok(pool) ? api_take(pool, 0u MP_NO_SITE) : NULL;
+}
 
-void *modesp_pool_allocate_at(modesp_pool_t *pool, const char *file, int line)
+MODESP_IRAM_ATTR void *modesp_pool_allocate_at(modesp_pool_t *pool, const char *file, int line)
 {
     (void)file;
     (void)line;
@@ -503,66 +658,156 @@ void *modesp_pool_allocate_zeroed_(modesp_pool_t *pool, size_t size, const char 
         count(&pool->invalid_requests);
         return NULL;
     }
-    void *block = api_take(pool, 0u MP_SITE(file, line));
+    void *block = api_take(pool, 0u MP_SITE_SIZED(file, line, size));
     if (block != NULL) {
         memset(block, 0, size);
     }
     return block;
 }
 
-void *modesp_pool_take_managed_(modesp_pool_t *pool, uint32_t tag, const char *file, int line)
+MODESP_IRAM_ATTR void *modesp_pool_take_managed_(modesp_pool_t *pool, uint32_t tag, const char *file, int line,
+                                                 uint32_t size)
 {
     (void)file;
     (void)line;
-    return pool_take(pool, tag MP_SITE(file, line));
+    (void)size;
+    return pool_take(pool, tag MP_SITE_SIZED(file, line, size));
 }
 
-void modesp_pool_count_failure_(modesp_pool_t *pool) { count(&pool->alloc_failures); }
+MODESP_IRAM_ATTR void modesp_pool_count_failure_(modesp_pool_t *pool) { count(&pool->alloc_failures); }
 
-/* Checks, then F1 (claim), F2, F3..F4. The caller checked the handle. */
-HOT_INLINE esp_err_t pool_give(modesp_pool_t *pool, void *ptr)
+/* F4 lost to another push or pop: F3 again, now as a CAS from the word we
+ * wrote (`linked`), then F4 again. The block is FREE, and only a list damaged
+ * by a tag wrap could let a pop reach it before the push. If a pop claimed
+ * it (P5), it is that pop's block now and must not be pushed. `freed` is the
+ * FREE word without the link; `head` what the failed F4 read. */
+SLOW_PATH MODESP_IRAM_ATTR void pool_push_retry(modesp_pool_t *p, uint32_t idx, uint32_t freed, uint32_t linked,
+                                                uint32_t head)
 {
-    uint32_t idx = 0;
-    const esp_err_t where = pool_locate(pool, ptr, &idx);
-    if (where != ESP_OK) {
-        count(where == ESP_ERR_INVALID_ARG      ? &pool->null_frees
-              : where == MODESP_ERR_FOREIGN_PTR ? &pool->foreign_frees
-                                                : &pool->misaligned_frees);
-        return where;
+    const uint32_t mask = idx_mask(p);
+    uint32_t spins = 1u;
+    for (;;) {
+        mp_backoff(&spins);
+        const uint32_t relinked = freed | meta_link_encode(idx, head & mask);
+        uint32_t expected = linked;
+        if (!mp_cas(&p->meta[idx], &expected, relinked, MP_RELAXED, MP_RELAXED)) {
+            count(&p->corruptions);
+            if (p->out_step != 0u) { /* the claimer's pop counted the block out a second time */
+                (void)mp_fetch_sub(&p->in_use, 1u, MP_RELAXED);
+            }
+            return;
+        }
+        linked = relinked;
+        MP_PAUSE(MP_PAUSE_FREE_BEFORE_PUSH, p);
+        /* F4. Failure order SEQ_CST, not RELAXED: with a RELAXED failure order
+         * GCC 12 for RV32A emits `lr.w; bne; sc.w.aq` with no release fence,
+         * which would let the link and block stores above pass the push on a
+         * multi-hart part. With SEQ_CST it emits `fence iorw,ow; lr.w.aq;
+         * sc.w.aq`. Free elsewhere. */
+        if (mp_cas(&p->head, &head, ((head & ~mask) - p->out_step) | idx, MP_SEQ_CST, MP_SEQ_CST)) {
+            return;
+        }
     }
-    /* F1: claim, one CAS from the exact word read. The word of an allocated
-     * block changes only through a claim, so a failed CAS means another free
-     * of the block won, and the block may by now be allocated again (the same
-     * state, a newer generation): never retry onto it; it is a double free. */
-    const uint32_t poisoned = (MODESP_POISON_ENABLED && pool->poison) ? META_POISONED : 0u;
-    uint32_t w = mp_load(&pool->meta[idx], MP_RELAXED);
-    if ((w & META_STATE_MASK) != META_ALLOCATED) {
-        count(&pool->double_frees);
-        return MODESP_ERR_DOUBLE_FREE;
-    }
-    MP_PAUSE(MP_PAUSE_FREE_BEFORE_CLAIM, pool);
-    /* `poisoned` is a constant 0 when poisoning is compiled out */
-    // cppcheck-suppress badBitmaskCheck
-    const uint32_t freed = (w & META_GEN_MASK) | poisoned;
-    if (!mp_cas(&pool->meta[idx], &w, freed | META_RELEASING, MP_RELAXED, MP_RELAXED)) {
-        count(&pool->double_frees);
-        return MODESP_ERR_DOUBLE_FREE;
-    }
+}
 
+/* F3 (a plain store: the word is RELEASING and ours, I4) and F4 for a block
+ * claimed by the poisoning free below; `freed` is its FREE word without the link. */
+HOT_INLINE void pool_push(modesp_pool_t *p, uint32_t idx, uint32_t freed)
+{
+    const uint32_t mask = idx_mask(p);
+    uint32_t head = mp_load(&p->head, MP_RELAXED);
+    const uint32_t linked = freed | meta_link_encode(idx, head & mask);
+    MODESP_ASSERT((mp_load(&p->meta[idx], MP_RELAXED) & META_STATE_MASK) == META_RELEASING); /* I4 */
+    MODESP_ASSERT((head & mask) <= p->capacity);                                             /* I1 */
+    mp_store(&p->meta[idx], linked, MP_RELAXED);
+    MP_PAUSE(MP_PAUSE_FREE_BEFORE_PUSH, p);
+    if (!mp_cas(&p->head, &head, ((head & ~mask) - p->out_step) | idx, MP_SEQ_CST, MP_SEQ_CST)) { /* F4 */
+        pool_push_retry(p, idx, freed, linked, head);
+    }
+}
+
+/* A rejected free: count it by its cause. */
+SLOW_PATH MODESP_IRAM_ATTR esp_err_t pool_give_refused(modesp_pool_t *pool, esp_err_t why)
+{
+    count(why == ESP_ERR_INVALID_ARG      ? &pool->null_frees
+          : why == MODESP_ERR_FOREIGN_PTR ? &pool->foreign_frees
+          : why == MODESP_ERR_DOUBLE_FREE ? &pool->double_frees
+                                          : &pool->misaligned_frees);
+    return why;
+}
+
+/* The free of a poisoning pool: F1 to RELEASING, so that the pattern is
+ * written while the block is ours and reachable by nobody, then F2..F4. */
+SLOW_PATH MODESP_IRAM_ATTR esp_err_t pool_give_poisoned(modesp_pool_t *pool, uint32_t idx, uint32_t w)
+{
+    const uint32_t freed = (w & META_GEN_MASK) | META_POISONED;
+    if (!mp_cas(&pool->meta[idx], &w, freed | META_RELEASING, MP_RELAXED, MP_RELAXED)) {
+        return pool_give_refused(pool, MODESP_ERR_DOUBLE_FREE);
+    }
     uint8_t *block = block_at(pool, idx);
     MP_TRACE_FREE(pool, idx, block); /* the block is still the caller's bytes here */
-    if (poisoned != 0u) {
-        poison_fill(block, pool->stride);
-    }
+    poison_fill(block, pool->stride);
     ASAN_POISON_BLOCK(block, pool->stride);
-    const uint32_t before = mp_fetch_sub(&pool->in_use, 1u, MP_RELAXED); /* F2 */
-    MODESP_ASSERT(before >= 1u && before <= pool->capacity);             /* I2 */
-    (void)before;
+    if (pool->out_step == 0u) {
+        const uint32_t before = mp_fetch_sub(&pool->in_use, 1u, MP_RELAXED); /* F2 */
+        MODESP_ASSERT(before >= 1u && before <= pool->capacity);             /* I2 */
+        (void)before;
+    }
     pool_push(pool, idx, freed); /* F3, F4 */
     return ESP_OK;
 }
 
-esp_err_t modesp_pool_deallocate(modesp_pool_t *pool, void *ptr)
+/* Checks, then F1 (claim), F2, F3..F4. The caller checked the handle.
+ * Without poisoning the claim CAS writes the FREE word with its link at once
+ * (F1 and F3 in one step): the block is then FREE but not on the list, which
+ * only a pop through a list damaged by a tag wrap could reach, exactly as
+ * between F3 and F4 before; P5 still decides who owns it. */
+MODESP_IRAM_ATTR HOT_INLINE esp_err_t pool_give(modesp_pool_t *pool, void *ptr)
+{
+    uint32_t idx = 0;
+    const esp_err_t where = pool_locate(pool, ptr, &idx);
+    if (MP_UNLIKELY(where != ESP_OK)) {
+        return pool_give_refused(pool, where);
+    }
+    /* F1: claim, one CAS from the exact word read. The word of an allocated
+     * block changes only through a claim, so a failed CAS means another free
+     * of the block won, and the block may by now be allocated again (the same
+     * state, a newer generation): never retry onto it; it is a double free.
+     * The state test is folded into the CAS: it expects the word read with
+     * the state ALLOCATED, so a word in any other state (FREE, RELEASING,
+     * QUARANTINED) fails it, writes nothing, and is the same double free. */
+    uint32_t *const word = &pool->meta[idx];
+    const uint32_t seen = mp_load(word, MP_RELAXED);
+    uint32_t w = (seen & ~META_STATE_MASK) | META_ALLOCATED;
+    MP_PAUSE(MP_PAUSE_FREE_BEFORE_CLAIM, pool);
+    if (MODESP_POISON_ENABLED && pool->poison) {
+        return w == seen ? pool_give_poisoned(pool, idx, w) : pool_give_refused(pool, MODESP_ERR_DOUBLE_FREE);
+    }
+    const uint32_t mask = idx_mask(pool);
+    uint32_t head = mp_load(&pool->head, MP_RELAXED);
+    const uint32_t freed = w & META_GEN_MASK;
+    const uint32_t linked = freed | meta_link_encode(idx, head & mask); /* F3's word, written by F1 */
+    if (MP_UNLIKELY(!mp_cas(word, &w, linked, MP_RELAXED, MP_RELAXED))) {
+        return pool_give_refused(pool, MODESP_ERR_DOUBLE_FREE);
+    }
+    uint8_t *block = block_at(pool, idx);
+    MP_TRACE_FREE(pool, idx, block);
+    ASAN_POISON_BLOCK(block, pool->stride);
+    const uint32_t out_step = pool->out_step;
+    if (out_step == 0u) {
+        const uint32_t before = mp_fetch_sub(&pool->in_use, 1u, MP_RELAXED); /* F2 */
+        MODESP_ASSERT(before >= 1u && before <= pool->capacity);             /* I2 */
+        (void)before;
+    }
+    MP_PAUSE(MP_PAUSE_FREE_BEFORE_PUSH, pool);
+    /* F4; a packed head takes the block back from its count of blocks out in the same CAS (F2). */
+    if (MP_UNLIKELY(!mp_cas(&pool->head, &head, ((head & ~mask) - out_step) | idx, MP_SEQ_CST, MP_SEQ_CST))) {
+        pool_push_retry(pool, idx, freed, linked, head);
+    }
+    return ESP_OK;
+}
+
+MODESP_IRAM_ATTR esp_err_t modesp_pool_deallocate(modesp_pool_t *pool, void *ptr)
 {
     if (pool == NULL) {
         return ESP_ERR_INVALID_ARG;
@@ -577,4 +822,4 @@ esp_err_t modesp_pool_deallocate(modesp_pool_t *pool, void *ptr)
     return MODESP_ERR_BAD_POOL;
 }
 
-esp_err_t modesp_pool_give_managed_(modesp_pool_t *pool, void *ptr) { return pool_give(pool, ptr); }
+MODESP_IRAM_ATTR esp_err_t modesp_pool_give_managed_(modesp_pool_t *pool, void *ptr) { return pool_give(pool, ptr); }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Extension points of the core (modesp/hooks.h): trace hooks, pool registry, clock. */
 #include "modesp/hooks.h"
 
@@ -19,6 +20,14 @@ esp_err_t modesp_trace_set_hooks(const modesp_trace_hooks_t *hooks)
     (void)hooks;
     return ESP_ERR_NOT_SUPPORTED;
 #endif
+}
+
+void *modesp_pool_block_at(const modesp_pool_t *pool, uint32_t index)
+{
+    if (!pool_ok(pool) || index >= pool->capacity) {
+        return NULL;
+    }
+    return block_at(pool, index);
 }
 
 /* Newest first. Pushed in the port's critical section (registration is rare,
@@ -61,4 +70,4 @@ const modesp_pool_t *modesp_pool_registry_next(const modesp_pool_t *previous)
     return previous->registry_next;
 }
 
-uint64_t modesp_time_us(void) { return modesp_port_time_us(); }
+MODESP_IRAM_ATTR uint64_t modesp_time_us(void) { return modesp_port_time_us(); }

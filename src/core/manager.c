@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Pool manager: size classes, strategies, emergency reserve, pressure levels.
  * This file: the singleton, class selection, allocate and free (the other
@@ -102,7 +103,7 @@ __attribute__((constructor)) static void register_class_pools(void)
 #endif
 
 #define CLASS_SIZE_(NAME, name, size, count) (size),
-const uint32_t modesp_class_size_[MODESP_CLASS_COUNT] = {MODESP_SIZE_CLASSES(CLASS_SIZE_)};
+MODESP_DRAM_ATTR const uint32_t modesp_class_size_[MODESP_CLASS_COUNT] = {MODESP_SIZE_CLASSES(CLASS_SIZE_)};
 
 /*
  * Percent arithmetic stays in 32 bits (a 64-bit division pulls ~700 bytes of
@@ -139,10 +140,10 @@ modesp_pool_manager_t modesp_manager_ = {
     .waitq = {MODESP_SIZE_CLASSES(CLASS_WAITQ_)},
 };
 
-modesp_pool_manager_t *modesp_get_pool_manager(void) { return &modesp_manager_; }
+MODESP_IRAM_ATTR modesp_pool_manager_t *modesp_get_pool_manager(void) { return &modesp_manager_; }
 
 #define CLASS_ABOVE_(NAME, name, size, count) +(int)(sz > (size))
-int modesp_pool_manager_class_for_size(size_t size)
+MODESP_IRAM_ATTR int modesp_pool_manager_class_for_size(size_t size)
 {
     const size_t sz = size;
     if (sz == 0u || sz > MODESP_POOL_MAX_BLOCK_SIZE) {
@@ -170,7 +171,7 @@ const char *modesp_size_class_name(modesp_size_class_t cls)
 #if MODESP_TRACING
 #define MP_SITE_ARGS_OR_NONE MP_SITE_ARGS
 #else
-#define MP_SITE_ARGS_OR_NONE , NULL, 0
+#define MP_SITE_ARGS_OR_NONE , NULL, 0, 0u
 #endif
 
 /*
@@ -193,7 +194,7 @@ const char *modesp_size_class_name(modesp_size_class_t cls)
 #else
 #define PRESSURE_AFTER_INLINE static inline __attribute__((always_inline))
 #endif
-PRESSURE_AFTER_INLINE void pressure_after(modesp_pool_manager_t *pm, uint32_t bytes)
+MODESP_IRAM_ATTR PRESSURE_AFTER_INLINE void pressure_after(modesp_pool_manager_t *pm, uint32_t bytes)
 {
     const uint32_t lw = mp_load(&pm->level_word, MP_SEQ_CST);
     const uint32_t level = lw & LEVEL_MASK;
@@ -205,7 +206,7 @@ PRESSURE_AFTER_INLINE void pressure_after(modesp_pool_manager_t *pm, uint32_t by
 }
 
 /* One attempt on one class; the tag records the requested class for sized frees. */
-static void *take_class(modesp_pool_manager_t *pm, int cls, int requested MP_SITE_PARAMS)
+MODESP_IRAM_ATTR static void *take_class(modesp_pool_manager_t *pm, int cls, int requested MP_SITE_PARAMS)
 {
     void *p = modesp_pool_take_managed_(pm->classes[cls], (uint32_t)requested + 1u MP_SITE_ARGS_OR_NONE);
     if (p != NULL) {
@@ -221,7 +222,7 @@ void *modesp_mgr_take_class_(modesp_pool_manager_t *pm, int cls, int requested M
 }
 
 /* The class of a request, or the size error (counted; pending pressure changes delivered). */
-static esp_err_t checked_class(modesp_pool_manager_t *pm, size_t size, int *cls)
+MODESP_IRAM_ATTR static esp_err_t checked_class(modesp_pool_manager_t *pm, size_t size, int *cls)
 {
     if (size == 0u) {
         bump(&pm->zero_size_requests);
@@ -237,15 +238,17 @@ static esp_err_t checked_class(modesp_pool_manager_t *pm, size_t size, int *cls)
     return ESP_OK;
 }
 
-/* The request for class `cls` failed as its caller sees it. */
-static void request_failed(modesp_pool_manager_t *pm, int cls)
+/* The request for class `cls` failed as its caller sees it (and the trace hook hears of it). */
+MODESP_IRAM_ATTR static void request_failed(modesp_pool_manager_t *pm, int cls MP_SITE_PARAMS)
 {
     modesp_pool_count_failure_(pm->classes[cls]);
+    MP_TRACE_FAIL(pm->classes[cls]);
     modesp_mgr_deliver_if_pending_(pm);
 }
 
-static esp_err_t allocate_class(modesp_pool_manager_t *pm, size_t size, int cls, modesp_alloc_strategy_t strategy,
-                                uint32_t timeout_ms, void **out MP_SITE_PARAMS)
+MODESP_IRAM_ATTR static esp_err_t allocate_class(modesp_pool_manager_t *pm, size_t size, int cls,
+                                                 modesp_alloc_strategy_t strategy, uint32_t timeout_ms,
+                                                 void **out MP_SITE_PARAMS)
 {
     switch (strategy) {
     case MODESP_ALLOC_STRICT:
@@ -290,8 +293,8 @@ static esp_err_t allocate_class(modesp_pool_manager_t *pm, size_t size, int cls,
     }
 }
 
-static esp_err_t allocate_ex(modesp_pool_manager_t *pm, size_t size, modesp_alloc_strategy_t strategy,
-                             uint32_t timeout_ms, void **out MP_SITE_PARAMS)
+MODESP_IRAM_ATTR static esp_err_t allocate_ex(modesp_pool_manager_t *pm, size_t size, modesp_alloc_strategy_t strategy,
+                                              uint32_t timeout_ms, void **out MP_SITE_PARAMS)
 {
     if (!pm_ok(pm) || out == NULL) {
         return ESP_ERR_INVALID_ARG;
@@ -316,18 +319,19 @@ static esp_err_t allocate_ex(modesp_pool_manager_t *pm, size_t size, modesp_allo
     }
     const esp_err_t err = allocate_class(pm, size, cls, strategy, timeout_ms, out MP_SITE_ARGS);
     if (err != ESP_OK) {
-        request_failed(pm, cls);
+        request_failed(pm, cls MP_SITE_ARGS);
     }
     return err;
 }
 
-esp_err_t modesp_pool_manager_allocate_ex(modesp_pool_manager_t *pm, size_t size, modesp_alloc_strategy_t strategy,
-                                          uint32_t timeout_ms, void **out)
+MODESP_IRAM_ATTR esp_err_t modesp_pool_manager_allocate_ex(modesp_pool_manager_t *pm, size_t size,
+                                                           modesp_alloc_strategy_t strategy, uint32_t timeout_ms,
+                                                           void **out)
 {
-    return allocate_ex(pm, size, strategy, timeout_ms, out MP_NO_SITE);
+    return allocate_ex(pm, size, strategy, timeout_ms, out MP_NO_SITE_SIZED(size));
 }
 
-HOT_MGR void *allocate_default(modesp_pool_manager_t *pm, size_t size MP_SITE_PARAMS)
+MODESP_IRAM_ATTR HOT_MGR void *allocate_default(modesp_pool_manager_t *pm, size_t size MP_SITE_PARAMS)
 {
     void *p = NULL;
     if (pm_ok(pm)) {
@@ -337,7 +341,7 @@ HOT_MGR void *allocate_default(modesp_pool_manager_t *pm, size_t size MP_SITE_PA
             /* the common case, straight to the class */
             p = take_class(pm, cls, cls MP_SITE_ARGS);
             if (p == NULL) {
-                request_failed(pm, cls);
+                request_failed(pm, cls MP_SITE_ARGS);
             }
             return p;
         }
@@ -347,19 +351,20 @@ HOT_MGR void *allocate_default(modesp_pool_manager_t *pm, size_t size MP_SITE_PA
     return p;
 }
 
-void *modesp_pool_manager_allocate(modesp_pool_manager_t *pm, size_t size)
+MODESP_IRAM_ATTR void *modesp_pool_manager_allocate(modesp_pool_manager_t *pm, size_t size)
 {
-    return allocate_default(pm, size MP_NO_SITE);
+    return allocate_default(pm, size MP_NO_SITE_SIZED(size));
 }
 
-void *modesp_pool_manager_allocate_at(modesp_pool_manager_t *pm, size_t size, const char *file, int line)
+MODESP_IRAM_ATTR void *modesp_pool_manager_allocate_at(modesp_pool_manager_t *pm, size_t size, const char *file,
+                                                       int line)
 {
     (void)file;
     (void)line;
-    return allocate_default(pm, size MP_SITE(file, line));
+    return allocate_default(pm, size MP_SITE_SIZED(file, line, size));
 }
 
-void *modesp_pool_manager_allocate_critical(modesp_pool_manager_t *pm, size_t size)
+MODESP_IRAM_ATTR void *modesp_pool_manager_allocate_critical(modesp_pool_manager_t *pm, size_t size)
 {
     if (!pm_ok(pm)) {
         return NULL;
@@ -368,25 +373,25 @@ void *modesp_pool_manager_allocate_critical(modesp_pool_manager_t *pm, size_t si
     if (checked_class(pm, size, &cls) != ESP_OK) {
         return NULL;
     }
-    void *p = take_class(pm, cls, cls MP_NO_SITE);
+    void *p = take_class(pm, cls, cls MP_NO_SITE_SIZED(size));
     if (p != NULL) {
         return p;
     }
     if (pm->reserve != NULL && size <= modesp_pool_block_size(pm->reserve)) {
-        p = modesp_pool_take_managed_(pm->reserve, (uint32_t)cls + 1u, NULL, 0);
+        p = modesp_pool_take_managed_(pm->reserve, (uint32_t)cls + 1u, NULL, 0, (uint32_t)size);
     }
     if (p != NULL) {
         bump(&pm->critical_allocs);
         modesp_mgr_deliver_if_pending_(pm);
     } else {
         bump(&pm->critical_failures);
-        request_failed(pm, cls);
+        request_failed(pm, cls MP_NO_SITE_SIZED(size));
     }
     return p;
 }
 
 /* Which pool holds ptr: class index, MODESP_CLASS_COUNT for the reserve, -1 for none. */
-static int owner_of(const modesp_pool_manager_t *pm, const void *ptr)
+MODESP_IRAM_ATTR static int owner_of(const modesp_pool_manager_t *pm, const void *ptr)
 {
     const uintptr_t a = (uintptr_t)ptr;
     for (int c = 0; c <= MODESP_CLASS_COUNT; c++) { /* an empty range (no reserve) never matches */
@@ -398,7 +403,7 @@ static int owner_of(const modesp_pool_manager_t *pm, const void *ptr)
     return -1;
 }
 
-static esp_err_t give_back(modesp_pool_manager_t *pm, void *ptr, size_t size, bool sized)
+MODESP_IRAM_ATTR static esp_err_t give_back(modesp_pool_manager_t *pm, void *ptr, size_t size, bool sized)
 {
     if (ptr == NULL) {
         bump(&pm->null_frees);
@@ -452,7 +457,7 @@ static esp_err_t give_back(modesp_pool_manager_t *pm, void *ptr, size_t size, bo
 }
 
 /* Every free from a task delivers pending changes, whatever its result. */
-static esp_err_t give_back_and_deliver(modesp_pool_manager_t *pm, void *ptr, size_t size, bool sized)
+MODESP_IRAM_ATTR static esp_err_t give_back_and_deliver(modesp_pool_manager_t *pm, void *ptr, size_t size, bool sized)
 {
     if (!pm_ok(pm)) {
         return ESP_ERR_INVALID_ARG;
@@ -464,12 +469,12 @@ static esp_err_t give_back_and_deliver(modesp_pool_manager_t *pm, void *ptr, siz
     return err;
 }
 
-esp_err_t modesp_pool_manager_free(modesp_pool_manager_t *pm, void *ptr)
+MODESP_IRAM_ATTR esp_err_t modesp_pool_manager_free(modesp_pool_manager_t *pm, void *ptr)
 {
     return give_back_and_deliver(pm, ptr, 0u, false);
 }
 
-esp_err_t modesp_pool_manager_deallocate(modesp_pool_manager_t *pm, void *ptr, size_t size)
+MODESP_IRAM_ATTR esp_err_t modesp_pool_manager_deallocate(modesp_pool_manager_t *pm, void *ptr, size_t size)
 {
     return give_back_and_deliver(pm, ptr, size, true);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Pool manager: utilization, pressure levels with hysteresis, and their
  * delivery to callbacks. The argument for why delivery never waits for
@@ -10,7 +11,7 @@
 
 /* 0..100 whatever `bytes` holds: a count above the total (which the managed
  * pools rule out) could otherwise spill into the other fields of a ring entry. */
-uint32_t modesp_mgr_utilization_(const modesp_pool_manager_t *pm, uint32_t bytes)
+MODESP_IRAM_ATTR uint32_t modesp_mgr_utilization_(const modesp_pool_manager_t *pm, uint32_t bytes)
 {
     const uint32_t total = pm->total_bytes;
     if (total == 0u) {
@@ -120,13 +121,13 @@ uint32_t modesp_mgr_deliver_(modesp_pool_manager_t *pm)
     return delivered;
 }
 
-static bool pressure_pending(modesp_pool_manager_t *pm)
+MODESP_IRAM_ATTR static bool pressure_pending(modesp_pool_manager_t *pm)
 {
     return ((mp_load(&pm->level_word, MP_RELAXED) >> SEQ_SHIFT) & SEQ_MASK) != mp_load(&pm->delivered_seq, MP_RELAXED);
 }
 
 /* Deliver what is pending, from a task; nothing in an ISR. */
-void modesp_mgr_deliver_if_pending_(modesp_pool_manager_t *pm)
+MODESP_IRAM_ATTR void modesp_mgr_deliver_if_pending_(modesp_pool_manager_t *pm)
 {
     if (pressure_pending(pm) && !modesp_port_in_isr()) {
         (void)modesp_mgr_deliver_(pm);
@@ -135,7 +136,7 @@ void modesp_mgr_deliver_if_pending_(modesp_pool_manager_t *pm)
 
 /* Store a change's ring entry unless a change RING_SIZE later already took the
  * slot (this writer was preempted that long: its change counts as dropped). */
-static void store_entry(modesp_pool_manager_t *pm, uint32_t seq, uint32_t entry)
+MODESP_IRAM_ATTR static void store_entry(modesp_pool_manager_t *pm, uint32_t seq, uint32_t entry)
 {
     uint32_t *slot = &pm->ring[seq % RING_SIZE];
     uint32_t cur = mp_load(slot, MP_RELAXED);
@@ -147,7 +148,7 @@ static void store_entry(modesp_pool_manager_t *pm, uint32_t seq, uint32_t entry)
 }
 
 /* Re-evaluate the level from fresh loads; bounded to a few rounds. */
-void modesp_mgr_pressure_update_(modesp_pool_manager_t *pm)
+MODESP_IRAM_ATTR void modesp_mgr_pressure_update_(modesp_pool_manager_t *pm)
 {
     for (int round = 0; round < 4; round++) {
         uint32_t lw = mp_load(&pm->level_word, MP_SEQ_CST);

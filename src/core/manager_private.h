@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The pool manager's state and the helpers its source files share (private).
  *
@@ -102,10 +103,11 @@ extern const uint32_t modesp_class_size_[MODESP_CLASS_COUNT];
 /* The manager is a singleton: any other pointer (NULL, a stray or stale one) is refused. */
 static inline bool pm_ok(const modesp_pool_manager_t *pm) { return pm == &modesp_manager_; }
 
-static inline void bump(uint32_t *counter) { (void)mp_fetch_add(counter, 1u, MP_RELAXED); }
+MODESP_IRAM_ATTR static inline void bump(uint32_t *counter) { (void)mp_fetch_add(counter, 1u, MP_RELAXED); }
 
 /* The level `bytes` calls for from `level` (hysteresis); on the hot path of every allocate and free. */
-static inline uint32_t modesp_mgr_target_level_(modesp_pool_manager_t *pm, uint32_t level, uint32_t bytes)
+MODESP_IRAM_ATTR static inline uint32_t modesp_mgr_target_level_(modesp_pool_manager_t *pm, uint32_t level,
+                                                                 uint32_t bytes)
 {
     const uint32_t warn = mp_load(&pm->enter_warning_bytes, MP_RELAXED);
     const uint32_t crit = mp_load(&pm->enter_critical_bytes, MP_RELAXED);

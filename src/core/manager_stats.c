@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Pool manager: statistics and the integrity check. */
 #include <string.h>
 

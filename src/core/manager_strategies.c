@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Pool manager: the WAIT strategy and the opt-in heap fallback. */
 #include "manager_private.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Names of the library's error codes. */
 #include "modesp/mempool_err.h"
 

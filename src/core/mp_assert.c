@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The default handler of a failed MODESP_ASSERT (see mp_assert.h). */
 #include "mp_assert.h"
 

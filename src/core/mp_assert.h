@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * MODESP_ASSERT: invariant checks of debug builds (private).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * 32-bit atomics used by the pools (private).
  *
@@ -51,7 +52,7 @@
  * order, so host tools (ThreadSanitizer) and the compiler see the same
  * ordering in both.
  */
-static inline uint32_t mp_load(const uint32_t *p, int order) { return __atomic_load_n(p, order); }
+MODESP_IRAM_ATTR static inline uint32_t mp_load(const uint32_t *p, int order) { return __atomic_load_n(p, order); }
 
 static inline void mp_store(uint32_t *p, uint32_t v, int order) { __atomic_store_n(p, v, order); }
 
@@ -60,12 +61,15 @@ static inline void mp_store(uint32_t *p, uint32_t v, int order) { __atomic_store
 _Static_assert(__atomic_always_lock_free(sizeof(uint32_t), 0), "32-bit atomics must be lock-free");
 
 /* Strong CAS: on failure *expected receives the current value. */
-static inline bool mp_cas(uint32_t *p, uint32_t *expected, uint32_t desired, int success, int failure)
+MODESP_IRAM_ATTR static inline bool mp_cas(uint32_t *p, uint32_t *expected, uint32_t desired, int success, int failure)
 {
     return __atomic_compare_exchange_n(p, expected, desired, false, success, failure);
 }
 
-static inline uint32_t mp_fetch_add(uint32_t *p, uint32_t v, int order) { return __atomic_fetch_add(p, v, order); }
+MODESP_IRAM_ATTR static inline uint32_t mp_fetch_add(uint32_t *p, uint32_t v, int order)
+{
+    return __atomic_fetch_add(p, v, order);
+}
 
 static inline uint32_t mp_fetch_sub(uint32_t *p, uint32_t v, int order) { return __atomic_fetch_sub(p, v, order); }
 
@@ -78,7 +82,7 @@ static inline uint32_t mp_fetch_sub(uint32_t *p, uint32_t v, int order) { return
  * every other core and ISR; their accesses are sequentially consistent so that a lock-free reader outside the
  * section (an acquire load of the head) still synchronises with them.
  */
-static inline bool mp_cas(uint32_t *p, uint32_t *expected, uint32_t desired, int success, int failure)
+MODESP_IRAM_ATTR static inline bool mp_cas(uint32_t *p, uint32_t *expected, uint32_t desired, int success, int failure)
 {
     (void)success;
     (void)failure;
@@ -94,7 +98,7 @@ static inline bool mp_cas(uint32_t *p, uint32_t *expected, uint32_t desired, int
     return ok;
 }
 
-static inline uint32_t mp_fetch_add(uint32_t *p, uint32_t v, int order)
+MODESP_IRAM_ATTR static inline uint32_t mp_fetch_add(uint32_t *p, uint32_t v, int order)
 {
     (void)order;
     uint32_t s = modesp_port_critical_enter();
@@ -104,7 +108,10 @@ static inline uint32_t mp_fetch_add(uint32_t *p, uint32_t v, int order)
     return old;
 }
 
-static inline uint32_t mp_fetch_sub(uint32_t *p, uint32_t v, int order) { return mp_fetch_add(p, 0u - v, order); }
+MODESP_IRAM_ATTR static inline uint32_t mp_fetch_sub(uint32_t *p, uint32_t v, int order)
+{
+    return mp_fetch_add(p, 0u - v, order);
+}
 
 #endif
 
@@ -133,7 +140,7 @@ static inline void mp_backoff(uint32_t *spins)
 }
 
 /* Atomically raise *p to at least v (statistics high-water marks). */
-static inline void mp_max(uint32_t *p, uint32_t v)
+MODESP_IRAM_ATTR static inline void mp_max(uint32_t *p, uint32_t v)
 {
     uint32_t cur = mp_load(p, MP_RELAXED);
     while (cur < v && !mp_cas(p, &cur, v, MP_RELAXED, MP_RELAXED)) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Load-linked/store-conditional pop attempt for the fixed pools (private).
  *
@@ -20,7 +21,7 @@
  *     i = h & mask; if i >= nil: no SC           P2 (and an index out of range)
  *     w = meta[i]                                P3 (only when i < nil)
  *     if w is not FREE or its link > nil: no SC  P3
- *     SC(*head_word, ((h & ~mask) + mask + 1) | link(w))   P4, tag + 1
+ *     SC(*head_word, ((h & ~mask) + step) | link(w))       P4: tag + 1 (and "out" + 1 when packed)
  *   returns 0 when the SC stored the new head, nonzero otherwise: the SC
  *   failed, or no SC was attempted (the caller tells these apart by looking
  *   at h and w again, with the same tests). *w is written only when loaded.
@@ -76,8 +77,8 @@ extern uint32_t modesp_pool_llsc_fallbacks;
 
 #if MODESP_POOL_LLSC && defined(__thumb2__)
 
-static inline uint32_t mp_llsc_pop(uint32_t *head_word, const uint32_t *meta, uint32_t mask, uint32_t nil,
-                                   uint32_t *h_out, uint32_t *w_io)
+MODESP_IRAM_ATTR static inline uint32_t mp_llsc_pop(uint32_t *head_word, const uint32_t *meta, uint32_t mask,
+                                                    uint32_t nil, uint32_t step, uint32_t *h_out, uint32_t *w_io)
 {
     uint32_t h;
     uint32_t w = *w_io;
@@ -88,33 +89,32 @@ static inline uint32_t mp_llsc_pop(uint32_t *head_word, const uint32_t *meta, ui
      * drops the monitor).
      * The flag-setting forms (adds, eors, orrs, movs) only allow 16-bit
      * encodings: no flag they set is read. */
-    __asm__ volatile(
-        "ldrex   %[h], [%[hp]]\n\t"
-        "and     %[t], %[h], %[mask]\n\t"
-        "cmp     %[t], %[nil]\n\t"
-        "bhs     1f\n\t"
-        "ldr     %[w], [%[meta], %[t], lsl #2]\n\t"
-        "tst     %[w], %[state]\n\t"
-        "bne     1f\n\t"
-        "adds    %[st], %[t], #1\n\t"
-        "eors    %[st], %[st], %[w]\n\t"
-        "uxth    %[st], %[st]\n\t"
-        "cmp     %[st], %[nil]\n\t"
-        "bhi     1f\n\t"
-        "bic     %[t], %[h], %[mask]\n\t"
-        "add     %[t], %[t], %[mask]\n\t"
-        "adds    %[t], %[t], #1\n\t"
-        "orrs    %[t], %[t], %[st]\n\t"
-        "strex   %[st], %[t], [%[hp]]\n\t"
-        "b       2f\n"
-        "1:\n\t"
-        "clrex\n\t"
-        "movs    %[st], #1\n"
-        "2:\n\t"
-        "dmb     ish"
-        : [h] "=&r"(h), [w] "+&r"(w), [st] "=&r"(st), [t] "=&r"(t)
-        : [hp] "r"(head_word), [meta] "r"(meta), [mask] "r"(mask), [nil] "r"(nil), [state] "I"(META_STATE_MASK)
-        : "cc", "memory");
+    __asm__ volatile("ldrex   %[h], [%[hp]]\n\t"
+                     "and     %[t], %[h], %[mask]\n\t"
+                     "cmp     %[t], %[nil]\n\t"
+                     "bhs     1f\n\t"
+                     "ldr     %[w], [%[meta], %[t], lsl #2]\n\t"
+                     "tst     %[w], %[state]\n\t"
+                     "bne     1f\n\t"
+                     "adds    %[st], %[t], #1\n\t"
+                     "eors    %[st], %[st], %[w]\n\t"
+                     "uxth    %[st], %[st]\n\t"
+                     "cmp     %[st], %[nil]\n\t"
+                     "bhi     1f\n\t"
+                     "bic     %[t], %[h], %[mask]\n\t"
+                     "add     %[t], %[t], %[step]\n\t"
+                     "orrs    %[t], %[t], %[st]\n\t"
+                     "strex   %[st], %[t], [%[hp]]\n\t"
+                     "b       2f\n"
+                     "1:\n\t"
+                     "clrex\n\t"
+                     "movs    %[st], #1\n"
+                     "2:\n\t"
+                     "dmb     ish"
+                     : [h] "=&r"(h), [w] "+&r"(w), [st] "=&r"(st), [t] "=&r"(t)
+                     : [hp] "r"(head_word), [meta] "r"(meta), [mask] "r"(mask), [nil] "r"(nil), [step] "r"(step),
+                       [state] "I"(META_STATE_MASK)
+                     : "cc", "memory");
     *h_out = h;
     *w_io = w;
     return st;
@@ -122,8 +122,8 @@ static inline uint32_t mp_llsc_pop(uint32_t *head_word, const uint32_t *meta, ui
 
 #elif MODESP_POOL_LLSC && defined(__riscv)
 
-static inline uint32_t mp_llsc_pop(uint32_t *head_word, const uint32_t *meta, uint32_t mask, uint32_t nil,
-                                   uint32_t *h_out, uint32_t *w_io)
+MODESP_IRAM_ATTR static inline uint32_t mp_llsc_pop(uint32_t *head_word, const uint32_t *meta, uint32_t mask,
+                                                    uint32_t nil, uint32_t step, uint32_t *h_out, uint32_t *w_io)
 {
     uint32_t h;
     uint32_t w = *w_io;
@@ -159,7 +159,7 @@ static inline uint32_t mp_llsc_pop(uint32_t *head_word, const uint32_t *meta, ui
                      "fence   r, rw\n"
                      "2:"
                      : [h] "=&r"(h), [w] "+&r"(w), [st] "=&r"(st), [t] "=&r"(t)
-                     : [hp] "r"(head_word), [meta] "r"(meta), [mask] "r"(mask), [nil] "r"(nil), [inc] "r"(mask + 1u),
+                     : [hp] "r"(head_word), [meta] "r"(meta), [mask] "r"(mask), [nil] "r"(nil), [inc] "r"(step),
                        [state] "r"(META_STATE_MASK), [link] "r"(META_LINK_MASK), [scr] "r"(&scratch)
                      : "memory");
     *h_out = h;

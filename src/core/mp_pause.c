@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Pause-point and fault-injection hooks of test builds (see mp_pause.h); empty otherwise. */
 #include "mp_pause.h"
 

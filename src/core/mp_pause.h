@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Named pause points (private): where a test can stop one context between two
  * steps of a lock-free sequence and run others, to force an interleaving

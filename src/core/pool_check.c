@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fixed-block pool: the integrity check (invariants I1-I3 of fixed_pool.c). */
 #include "modesp/fixed_pool.h"
 
@@ -93,7 +94,7 @@ esp_err_t modesp_pool_check_integrity_ex(const modesp_pool_t *pool, uint32_t fla
     if (free_count != steps) {
         return fault(r, MODESP_POOL_LOST_BLOCK, UINT32_MAX);
     }
-    const uint32_t in_use = mp_load(&p->in_use, MP_RELAXED);
+    const uint32_t in_use = (uint32_t)modesp_pool_in_use(p);
     if (in_use != r->allocated_blocks || mp_load(&p->quarantined, MP_RELAXED) != r->quarantined_blocks) {
         return fault(r, MODESP_POOL_COUNT_MISMATCH, UINT32_MAX);
     }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fixed-block pool: initialisation, accessors and statistics (the lock-free part is fixed_pool.c). */
 #include "modesp/fixed_pool.h"
 
@@ -58,6 +59,10 @@ esp_err_t modesp_pool_init(modesp_pool_t *pool, const char *name, void *storage,
     pool->idx_mask = (uint16_t)((1u << bits) - 1u);
     pool->stride_shift = shift;
     pool->poison = MODESP_POOL_POISON_DEFAULT_;
+    pool->idx_bits = bits;
+    pool->stride_mask = (shift == 0xFFu) ? 0xFFFFFFFFu : stride - 1u;
+    pool->out_step = MODESP_POOL_PACKED_(count_) ? (1u << bits) : 0u; /* as MODESP_POOL_OUT_STEP_ */
+    pool->pop_step = (1u << (bits * (pool->out_step != 0u ? 2u : 1u))) + pool->out_step;
     memset(meta, 0, count_ * sizeof(uint32_t)); /* all FREE, list 0 -> 1 -> ... -> NIL */
     return ESP_OK;
 }
@@ -83,7 +88,7 @@ esp_err_t modesp_pool_block_index(const modesp_pool_t *pool, const void *ptr, ui
     return pool_locate(pool, ptr, index);
 }
 
-int modesp_pool_block_tag(const modesp_pool_t *pool, const void *ptr)
+MODESP_IRAM_ATTR int modesp_pool_block_tag(const modesp_pool_t *pool, const void *ptr)
 {
     uint32_t idx = 0;
     if (!pool_ok(pool) || pool_locate(pool, ptr, &idx) != ESP_OK) {
@@ -98,11 +103,14 @@ int modesp_pool_block_tag(const modesp_pool_t *pool, const void *ptr)
 
 const char *modesp_pool_name(const modesp_pool_t *pool) { return pool_ok(pool) ? pool->name : NULL; }
 
-size_t modesp_pool_block_size(const modesp_pool_t *pool) { return pool_ok(pool) ? pool->block_size : 0u; }
+MODESP_IRAM_ATTR size_t modesp_pool_block_size(const modesp_pool_t *pool)
+{
+    return pool_ok(pool) ? pool->block_size : 0u;
+}
 
 size_t modesp_pool_capacity(const modesp_pool_t *pool) { return pool_ok(pool) ? pool->capacity : 0u; }
 
-size_t modesp_pool_in_use(const modesp_pool_t *pool) { return pool_ok(pool) ? mp_load(&pool->in_use, MP_RELAXED) : 0u; }
+size_t modesp_pool_in_use(const modesp_pool_t *pool) { return pool_ok(pool) ? pool_in_use(pool) : 0u; }
 
 esp_err_t modesp_pool_get_stats(const modesp_pool_t *pool, modesp_pool_stats_t *stats)
 {
@@ -116,10 +124,10 @@ esp_err_t modesp_pool_get_stats(const modesp_pool_t *pool, modesp_pool_stats_t *
     stats->name = p->name;
     stats->block_size = p->block_size;
     stats->capacity = p->capacity;
-    stats->in_use = mp_load(&p->in_use, MP_RELAXED);
+    stats->in_use = (uint32_t)modesp_pool_in_use(p);
     const uint32_t peak = mp_load(&p->peak, MP_RELAXED);
     stats->peak = peak > stats->in_use ? peak : stats->in_use; /* see modesp_pool_reset_stats */
-    stats->total_allocs = mp_load(&p->total_allocs, MP_RELAXED);
+    stats->total_allocs = pool_pops(p) - mp_load(&p->total_allocs, MP_RELAXED);
     stats->alloc_failures = mp_load(&p->alloc_failures, MP_RELAXED);
     stats->exhausted = mp_load(&p->exhausted, MP_RELAXED);
     stats->invalid_requests = mp_load(&p->invalid_requests, MP_RELAXED);
@@ -143,22 +151,24 @@ esp_err_t modesp_pool_reset_stats(modesp_pool_t *pool)
     if (!pool_ok(pool)) {
         return MODESP_ERR_BAD_POOL;
     }
-    uint32_t *const zeroed[] = {&pool->total_allocs,      &pool->alloc_failures,   &pool->exhausted,
-                                &pool->invalid_requests,  &pool->wrong_api,        &pool->null_frees,
-                                &pool->foreign_frees,     &pool->misaligned_frees, &pool->double_frees,
-                                &pool->poison_violations, &pool->corruptions};
+    uint32_t *const zeroed[] = {&pool->alloc_failures,   &pool->exhausted,    &pool->invalid_requests,
+                                &pool->wrong_api,        &pool->null_frees,   &pool->foreign_frees,
+                                &pool->misaligned_frees, &pool->double_frees, &pool->poison_violations,
+                                &pool->corruptions};
     for (size_t i = 0; i < sizeof zeroed / sizeof zeroed[0]; i++) {
         mp_store(zeroed[i], 0u, MP_RELAXED);
     }
+    /* total_allocs counts from the pops made so far (pool_info.c: get_stats). */
+    mp_store(&pool->total_allocs, pool_pops(pool), MP_RELAXED);
     /* peak restarts from now. An allocation between the read and the store
      * may have found the old peak high enough and left it; the store then
      * writes a value below the new in_use. Raising it again from a fresh read
      * narrows that window but cannot close it without a barrier on every
      * allocation, so readers (get_stats, the integrity check) take
      * max(peak, in_use), which is always a true high-water mark. */
-    const uint32_t now_in_use = mp_load(&pool->in_use, MP_RELAXED);
+    const uint32_t now_in_use = (uint32_t)modesp_pool_in_use(pool);
     MP_PAUSE(MP_PAUSE_RESET_BEFORE_PEAK, pool);
     mp_store(&pool->peak, now_in_use, MP_RELAXED);
-    mp_max(&pool->peak, mp_load(&pool->in_use, MP_RELAXED));
+    mp_max(&pool->peak, (uint32_t)modesp_pool_in_use(pool));
     return ESP_OK;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Entry points of the pool for the pool manager only (private).
  *
@@ -14,7 +15,7 @@
 
 /* Pop and claim a block for `tag` (0..31, not checked); NULL when empty (counted
  * in exhausted). file/line: the call site for the trace hooks (NULL, 0 for none). ISR-safe. */
-void *modesp_pool_take_managed_(modesp_pool_t *pool, uint32_t tag, const char *file, int line);
+void *modesp_pool_take_managed_(modesp_pool_t *pool, uint32_t tag, const char *file, int line, uint32_t size);
 
 /* modesp_pool_deallocate without the managed-pool refusal. ISR-safe. */
 esp_err_t modesp_pool_give_managed_(modesp_pool_t *pool, void *ptr);

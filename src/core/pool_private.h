@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Helpers shared by the pool's source files (private).
  *
@@ -41,19 +42,30 @@
  * (-O2: ~25 fewer instructions per alloc/free pair, measured by the bench) and
  * left to the compiler under -Os, where code size matters more. */
 #if defined(__OPTIMIZE_SIZE__) || !defined(__GNUC__)
-#define HOT_INLINE static inline
+#define HOT_INLINE   static inline
+#define SLOW_PATH    static
+#define MP_FAST_PATH 0
 #else
-#define HOT_INLINE static inline __attribute__((always_inline))
+#define HOT_INLINE   static inline __attribute__((always_inline))
+/* With a fast path inlined beside it (MP_FAST_PATH), the full loop and the
+ * rare events live out of line, so the common case is a straight line. */
+#define SLOW_PATH    static __attribute__((noinline, cold))
+#define MP_FAST_PATH 1
 #endif
+#define MP_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define MP_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* Any initialised pool, the manager's included (the two magics differ in bit 0 only). */
-static inline bool pool_ok(const modesp_pool_t *p) { return p != NULL && (p->magic | 1u) == (MODESP_POOL_MAGIC | 1u); }
+MODESP_IRAM_ATTR static inline bool pool_ok(const modesp_pool_t *p)
+{
+    return p != NULL && (p->magic | 1u) == (MODESP_POOL_MAGIC | 1u);
+}
 
 static inline uint32_t idx_mask(const modesp_pool_t *p) { return p->idx_mask; }
 
 static inline uint8_t *block_at(const modesp_pool_t *p, uint32_t idx) { return p->storage + (size_t)idx * p->stride; }
 
-static inline void count(uint32_t *counter) { (void)mp_fetch_add(counter, 1u, MP_RELAXED); }
+MODESP_IRAM_ATTR static inline void count(uint32_t *counter) { (void)mp_fetch_add(counter, 1u, MP_RELAXED); }
 
 /* Strides are multiples of MODESP_POOL_ALIGN (>= 4): poison and check whole words. */
 static inline void poison_fill(uint8_t *block, uint32_t stride)
@@ -76,8 +88,9 @@ static inline bool poison_intact(const uint8_t *block, uint32_t stride)
     return true;
 }
 
-/* Range and boundary checks, without touching any shared state. */
-HOT_INLINE esp_err_t pool_locate(const modesp_pool_t *p, const void *ptr, uint32_t *index)
+/* Range and boundary checks, without touching any shared state: the error
+ * for a pointer that is not a block start of the pool. */
+static inline esp_err_t pool_locate_error(const modesp_pool_t *p, const void *ptr)
 {
     if (ptr == NULL) {
         return ESP_ERR_INVALID_ARG;
@@ -87,21 +100,64 @@ HOT_INLINE esp_err_t pool_locate(const modesp_pool_t *p, const void *ptr, uint32
     if (addr < base || addr - base >= (uintptr_t)p->stride * p->capacity) {
         return MODESP_ERR_FOREIGN_PTR;
     }
-    const uintptr_t off = addr - base;
-    uintptr_t idx;
-    if (p->stride_shift != 0xFFu) {
-        if ((off & ((uintptr_t)p->stride - 1u)) != 0u) {
-            return MODESP_ERR_MISALIGNED_PTR;
-        }
-        idx = off >> p->stride_shift;
-    } else {
+    return MODESP_ERR_MISALIGNED_PTR;
+}
+
+/* The block index of ptr, or the error above. A power-of-two stride (the
+ * usual case) takes a shift and two compares: an offset below the storage
+ * (NULL included: the storage never ends past the top of the address space)
+ * wraps to an index >= capacity, so `idx < capacity` is the whole range
+ * check. Any other stride has stride_shift 0xFF and stride_mask all ones:
+ * the masked shift then yields index 0 and the mask accepts only offset 0,
+ * so block 0 passes here and every other block takes the division below. */
+MODESP_IRAM_ATTR HOT_INLINE esp_err_t pool_locate(const modesp_pool_t *p, const void *ptr, uint32_t *index)
+{
+    const uintptr_t off = (uintptr_t)ptr - (uintptr_t)p->storage;
+    uintptr_t idx = off >> (p->stride_shift & (sizeof(uintptr_t) * 8u - 1u));
+    /* Sign-extended, so that "all ones" covers a 64-bit offset too (a pointer
+     * 4 GiB below the storage must not pass as block 1). */
+    const uintptr_t stride_mask = (uintptr_t)(intptr_t)(int32_t)p->stride_mask;
+    if (MP_LIKELY(idx < p->capacity && (off & stride_mask) == 0u)) {
+        *index = (uint32_t)idx;
+        return ESP_OK;
+    }
+    if (p->stride_shift == 0xFFu && off < (uintptr_t)p->stride * p->capacity) {
         idx = off / p->stride;
-        if (idx * p->stride != off) {
-            return MODESP_ERR_MISALIGNED_PTR;
+        if (idx * p->stride == off) {
+            *index = (uint32_t)idx;
+            return ESP_OK;
         }
     }
-    *index = (uint32_t)idx;
-    return ESP_OK;
+    return pool_locate_error(p, ptr);
+}
+
+/* Blocks handed out now. A packed head (<= 255 blocks) counts the blocks
+ * off the list in its "out" field: those are the allocated ones plus the
+ * quarantined ones, plus in_use, a correction that stays 0 unless a list
+ * damaged by a tag wrap led two pops to one block. */
+static inline uint32_t pool_in_use(const modesp_pool_t *p)
+{
+    if (p->out_step == 0u) {
+        return mp_load(&p->in_use, MP_RELAXED);
+    }
+    const uint32_t out = (mp_load(&p->head, MP_RELAXED) >> p->idx_bits) & p->idx_mask;
+    return out - mp_load(&p->quarantined, MP_RELAXED) + mp_load(&p->in_use, MP_RELAXED);
+}
+
+/* Pops since the pool was set up, mod 2^32. The head's tag (its bits above
+ * the index and, when packed, the count) gains one per pop; tag_laps counts
+ * the flips of its top bit (head bit 31), written by the pop that flipped it
+ * just after its CAS. A reader that finds the parity of tag_laps different
+ * from that top bit has seen the flip before the count: it adds the one that
+ * is on its way. */
+static inline uint32_t pool_pops(const modesp_pool_t *p)
+{
+    const uint32_t tag_shift = p->idx_bits * (p->out_step != 0u ? 2u : 1u);
+    const uint32_t half = 31u - tag_shift; /* bits of the tag below its top bit */
+    uint32_t laps = mp_load(&p->tag_laps, MP_ACQUIRE);
+    const uint32_t tag = mp_load(&p->head, MP_ACQUIRE) >> tag_shift;
+    laps += (laps ^ (tag >> half)) & 1u;
+    return (laps << half) + (tag & ((1u << half) - 1u));
 }
 
 #endif /* MODESP_POOL_PRIVATE_H */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Pooled objects: the functions behind the macros of modesp/pooled.h. */
 #include "modesp/pooled.h"
 

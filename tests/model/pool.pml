@@ -15,7 +15,11 @@
  *   RACER    1: one process also frees its last block again (a misuse)
  *   OLD      1: the design before the fix (P5 a plain store, F1 a retry loop,
  *            F3 plain stores); 0: the shipped design (P5 and F1 exact-word CASes,
- *            RELEASING state, F3 retries by CAS)
+ *            F3 retries by CAS)
+ *   POISON   1: the free of a poisoning pool (F1 to RELEASING, then F3 a plain
+ *            store of the FREE word); 0 (default): the free without poisoning,
+ *            whose F1 CAS writes the FREE word with its link at once (F3's
+ *            head read comes before it)
  * With TAGBITS=0 the checker must find the double hand-out in OLD and none in
  * the shipped design.
  */
@@ -24,6 +28,9 @@
 #endif
 #ifndef OLD
 #define OLD 0
+#endif
+#ifndef POISON
+#define POISON 0
 #endif
 #ifndef NPROC
 #define NPROC 3
@@ -166,11 +173,18 @@ inline push(i) {
     :: w_st != ALLOCATED -> goto done_free                                      /* double free */
     :: else -> skip
     fi;
+#if !POISON
+    atomic { h_idx = head_idx; h_tag = head_tag };                              /* F3's head read */
+#endif
     atomic {                                                                    /* F1 CAS, once */
         if
         :: st[i] == w_st && gen[i] == w_gen ->
            assert(holder[i] == seen);             /* never a later allocation of the block */
+#if POISON
            st[i] = RELEASING; holder[i] = 255; ok = 1
+#else
+           st[i] = FREE; lnk[i] = h_idx; cur_lnk = h_idx; holder[i] = 255; ok = 1 /* F1 writes F3's word */
+#endif
         :: else -> ok = 0                                                       /* double free */
         fi
     };
@@ -178,8 +192,10 @@ inline push(i) {
     :: !ok -> goto done_free
     :: else -> skip
     fi;
+#if POISON
     atomic { h_idx = head_idx; h_tag = head_tag };                              /* F3, first: plain */
     atomic { st[i] = FREE; lnk[i] = h_idx; cur_lnk = h_idx };
+#endif
     do
     :: atomic {                                                                 /* F4 */
            if
