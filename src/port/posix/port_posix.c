@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * POSIX port: the host build (Linux, macOS). Threads stand in for tasks and
  * cores; "ISR context" is a per-thread flag tests can set to check that
@@ -106,38 +107,77 @@ uint32_t modesp_port_waitq_seq(modesp_port_waitq_t *q)
     return seq;
 }
 
-/* The deadline is a modesp_port_time_us() value. With a test's fake clock that
- * is not CLOCK_MONOTONIC: sleep until the earlier of the deadline read as a
- * CLOCK_MONOTONIC time and the time left to it by the fake clock, so a fake
- * clock far ahead, far behind or jumping cannot stretch a short WAIT. */
-static struct timespec real_deadline(uint64_t deadline_us)
+/*
+ * Without a fake clock the deadline is a CLOCK_MONOTONIC time: one timed wait.
+ * With a test's fake clock it is a fake-clock time, which says nothing about
+ * CLOCK_MONOTONIC (the fake clock may start at 0, run ahead, stall or jump).
+ * The wait then sleeps in slices of at most WAIT_SLICE_US and counts time
+ * passed as the larger of the real slice slept and the fake clock's forward
+ * step: it ends when either clock says the time left at the start is used up.
+ * A backward step of the fake clock counts as no time passing, so a clock
+ * that jumps back cannot stretch a short WAIT, and one that jumps ahead ends
+ * it at the next slice.
+ */
+#define WAIT_SLICE_US 1000u
+
+static struct timespec monotonic_plus(uint64_t us)
 {
-    uint64_t real = deadline_us;
-    if (__atomic_load_n(&s_clock, __ATOMIC_ACQUIRE) != NULL && deadline_us != UINT64_MAX) {
-        const uint64_t now = modesp_port_time_us();
-        const uint64_t by_fake = monotonic_us() + (deadline_us > now ? deadline_us - now : 0u);
-        real = by_fake < deadline_us ? by_fake : deadline_us;
-    }
+    const uint64_t at = monotonic_us() + us;
     struct timespec ts;
-    ts.tv_sec = (time_t)(real / 1000000u);
-    ts.tv_nsec = (long)((real % 1000000u) * 1000u);
+    ts.tv_sec = (time_t)(at / 1000000u);
+    ts.tv_nsec = (long)((at % 1000000u) * 1000u);
     return ts;
+}
+
+/* Under s_waitq_lock, q ready, fake clock set: see above. */
+static esp_err_t waitq_wait_fake_clock(modesp_port_waitq_t *q, uint32_t seen_seq, uint64_t deadline_us)
+{
+    uint64_t fake_prev = modesp_port_time_us();
+    uint64_t left = deadline_us > fake_prev ? deadline_us - fake_prev : 0u;
+    while (q->seq == seen_seq) {
+        if (left == 0u) {
+            return ESP_ERR_TIMEOUT;
+        }
+        const uint64_t slice = left < WAIT_SLICE_US ? left : WAIT_SLICE_US;
+        const uint64_t real_before = monotonic_us();
+        const struct timespec ts = monotonic_plus(slice);
+        (void)pthread_cond_timedwait(&q->cond, &s_waitq_lock, &ts);
+        const uint64_t real_now = monotonic_us();
+        const uint64_t fake_now = modesp_port_time_us();
+        const uint64_t real_step = real_now - real_before;
+        const uint64_t fake_step = fake_now > fake_prev ? fake_now - fake_prev : 0u; /* backward: none */
+        fake_prev = fake_now;
+        const uint64_t step = real_step > fake_step ? real_step : fake_step;
+        left = step >= left ? 0u : left - step;
+    }
+    return ESP_OK;
 }
 
 esp_err_t modesp_port_waitq_wait(modesp_port_waitq_t *q, uint32_t seen_seq, uint64_t deadline_us)
 {
-    const struct timespec ts = real_deadline(deadline_us);
+    const bool fake = __atomic_load_n(&s_clock, __ATOMIC_ACQUIRE) != NULL && deadline_us != UINT64_MAX;
+    struct timespec ts;
+    ts.tv_sec = (time_t)(deadline_us / 1000000u);
+    ts.tv_nsec = (long)((deadline_us % 1000000u) * 1000u);
     esp_err_t result = ESP_OK;
     (void)pthread_mutex_lock(&s_waitq_lock);
-    while (q->seq == seen_seq) {
-        if (!waitq_make_ready(q)) {
-            (void)pthread_mutex_unlock(&s_waitq_lock);
-            return waitq_poll(deadline_us);
-        }
-        /* a wake-up that leaves seq unchanged is spurious: the loop sleeps again */
-        if (pthread_cond_timedwait(&q->cond, &s_waitq_lock, &ts) == ETIMEDOUT) {
-            result = (q->seq == seen_seq) ? ESP_ERR_TIMEOUT : ESP_OK;
-            break;
+    if (q->seq != seen_seq) {
+        (void)pthread_mutex_unlock(&s_waitq_lock);
+        return ESP_OK;
+    }
+    if (!waitq_make_ready(q)) {
+        (void)pthread_mutex_unlock(&s_waitq_lock);
+        return waitq_poll(deadline_us);
+    }
+    if (fake) {
+        result = waitq_wait_fake_clock(q, seen_seq, deadline_us);
+    } else {
+        while (q->seq == seen_seq) {
+            /* a wake-up that leaves seq unchanged is spurious: the loop sleeps again */
+            if (pthread_cond_timedwait(&q->cond, &s_waitq_lock, &ts) == ETIMEDOUT) {
+                result = (q->seq == seen_seq) ? ESP_ERR_TIMEOUT : ESP_OK;
+                break;
+            }
         }
     }
     (void)pthread_mutex_unlock(&s_waitq_lock);
