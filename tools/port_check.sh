@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Compile-check the FreeRTOS and ESP-IDF ports without the real SDKs.
 #
 # Compiles each port, and the core library against the port's port_types.h,

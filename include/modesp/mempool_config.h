@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Configuration as seen by the library and its users.
  *
@@ -36,5 +37,8 @@
 #define MODESP_TRACING   0
 #define MODESP_CALL_SITE NULL, 0 /* no file names in flash */
 #endif
+
+/* MODESP_IRAM_ATTR / MODESP_DRAM_ATTR: the ISR paths' placement (IRAM on ESP-IDF). */
+#include "modesp/mempool_attr.h"
 
 #endif /* MODESP_MEMPOOL_CONFIG_H */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Bare-metal port extras (Cortex-M, RISC-V, Xtensa LX106 without an RTOS).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Generic FreeRTOS port extras (src/port/freertos/port_freertos.c).
  *

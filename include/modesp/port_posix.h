@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Host (POSIX) port extras. */
 #ifndef MODESP_PORT_POSIX_H
 #define MODESP_PORT_POSIX_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Platform port interface (private).
  *
@@ -16,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "modesp/mempool_attr.h" /* MODESP_IRAM_ATTR on the calls an ISR makes */
 #include "modesp/mempool_err.h"
 #include "port_types.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Declarations-only <string.h> for cross toolchains that ship no libc
  * (Debian's gcc-xtensa-lx106). Used by `make targets` to compile the library

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * DECLARATIONS ONLY, FOR COMPILE CHECKS, NOT AN IMPLEMENTATION.
  *
@@ -23,7 +24,15 @@ UBaseType_t taskENTER_CRITICAL_FROM_ISR(void);
 void taskEXIT_CRITICAL_FROM_ISR(UBaseType_t uxSavedInterruptStatus);
 #endif
 
+#ifdef PORT_DECLS_ESP_IDF
+/* ESP-IDF: a macro taking the "woken" flag or nothing; yields when it is true or absent. */
+#define PORT_DECLS_YIELD_ARG_(woken) ((woken) != pdFALSE ? vPortYieldFromISR() : (void)0)
+#define PORT_DECLS_YIELD_PICK_(_0, _1, name, ...) name
+#define portYIELD_FROM_ISR(...)                                                                                        \
+    PORT_DECLS_YIELD_PICK_(_0, ##__VA_ARGS__, PORT_DECLS_YIELD_ARG_, vPortYieldFromISR)(__VA_ARGS__)
+#else
 /* Request a context switch at the end of an ISR when a give woke a higher-priority task. */
 void portYIELD_FROM_ISR(BaseType_t xHigherPriorityTaskWoken);
+#endif
 
 #endif

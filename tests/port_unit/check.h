@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The one check macro of the standalone port unit tests (no test framework: they build for any host compiler). */
 #ifndef MODESP_PORT_UNIT_CHECK_H
 #define MODESP_PORT_UNIT_CHECK_H

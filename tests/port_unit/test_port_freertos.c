@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Host unit test of the generic FreeRTOS port (src/port/freertos), linked
  * against test doubles of the few kernel calls it makes (declared in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Host unit test of the POSIX port's wait queue (src/port/posix), with real
  * threads: a queue that was never initialised by a call (static storage,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * modesp_mempool on ESP-IDF: sections 1, 3 and 7 of the integration guide
  * (/docs: memory_pool_integration_guide.md), in C.

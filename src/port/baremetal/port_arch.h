@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Bare-metal port: what each architecture file (port_cortex_m.c,
  * port_riscv.c, port_xtensa.c) gives the common part (private). The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Bare-metal port, the architecture-independent half: clock selection, the
  * polled wait queue, log formatting and the heap. The other half (critical
@@ -61,7 +62,7 @@ void modesp_port_baremetal_set_clock(modesp_port_baremetal_clock_fn_t clock)
     __atomic_store_n(&s_clock, clock, __ATOMIC_RELEASE);
 }
 
-uint64_t modesp_port_time_us(void)
+MODESP_IRAM_ATTR uint64_t modesp_port_time_us(void)
 {
     const modesp_port_baremetal_clock_fn_t clock = __atomic_load_n(&s_clock, __ATOMIC_ACQUIRE);
     if (clock != NULL) {
@@ -101,7 +102,7 @@ esp_err_t modesp_port_waitq_wait(modesp_port_waitq_t *q, uint32_t seen_seq, uint
     }
 }
 
-void modesp_port_waitq_signal(modesp_port_waitq_t *q)
+MODESP_IRAM_ATTR void modesp_port_waitq_signal(modesp_port_waitq_t *q)
 {
     /* A critical section, not an atomic add: the targets without a CAS have no atomic add either. */
     const uint32_t s = modesp_port_critical_enter();

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Bare-metal port, Cortex-M half (ARMv6-M, ARMv7-M, ARMv8-M).
  *
@@ -31,16 +32,19 @@ static uint32_t s_cycles_per_us;
 static uint64_t s_wraps;       /* written by the SysTick handler only */
 static uint64_t s_last_cycles; /* last value used, keeps the clock monotonic */
 
-uint32_t modesp_port_critical_enter(void)
+MODESP_IRAM_ATTR uint32_t modesp_port_critical_enter(void)
 {
     uint32_t primask;
     __asm volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
     return primask;
 }
 
-void modesp_port_critical_exit(uint32_t state) { __asm volatile("msr primask, %0" : : "r"(state) : "memory"); }
+MODESP_IRAM_ATTR void modesp_port_critical_exit(uint32_t state)
+{
+    __asm volatile("msr primask, %0" : : "r"(state) : "memory");
+}
 
-bool modesp_port_in_isr(void)
+MODESP_IRAM_ATTR bool modesp_port_in_isr(void)
 {
     uint32_t ipsr;
     __asm volatile("mrs %0, ipsr" : "=r"(ipsr));
@@ -59,7 +63,7 @@ void modesp_port_cortex_m_systick_clock_init(uint32_t cpu_hz)
 
 void modesp_port_cortex_m_systick_tick(void) { s_wraps++; }
 
-bool modesp_port_arch_time_us(uint64_t *now_us)
+MODESP_IRAM_ATTR bool modesp_port_arch_time_us(uint64_t *now_us)
 {
     if (s_period_cycles == 0u || s_cycles_per_us == 0u) {
         return false;

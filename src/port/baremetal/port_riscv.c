@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Bare-metal port, RISC-V half (machine mode, one hart).
  *
@@ -26,14 +27,14 @@ static uint32_t s_isr_nesting;
 static volatile uint32_t *s_mtime; /* low word; the high word follows */
 static uint32_t s_mtime_hz;
 
-uint32_t modesp_port_critical_enter(void)
+MODESP_IRAM_ATTR uint32_t modesp_port_critical_enter(void)
 {
     uint32_t old;
     __asm volatile("csrrci %0, mstatus, %1" : "=r"(old) : "i"(MSTATUS_MIE) : "memory");
     return old & MSTATUS_MIE;
 }
 
-void modesp_port_critical_exit(uint32_t state)
+MODESP_IRAM_ATTR void modesp_port_critical_exit(uint32_t state)
 {
     if ((state & MSTATUS_MIE) != 0u) {
         __asm volatile("csrsi mstatus, %0" : : "i"(MSTATUS_MIE) : "memory");
@@ -45,7 +46,7 @@ void modesp_port_baremetal_isr_enter(void) { __atomic_store_n(&s_isr_nesting, s_
 
 void modesp_port_baremetal_isr_exit(void) { __atomic_store_n(&s_isr_nesting, s_isr_nesting - 1u, __ATOMIC_RELAXED); }
 
-bool modesp_port_in_isr(void) { return __atomic_load_n(&s_isr_nesting, __ATOMIC_RELAXED) != 0u; }
+MODESP_IRAM_ATTR bool modesp_port_in_isr(void) { return __atomic_load_n(&s_isr_nesting, __ATOMIC_RELAXED) != 0u; }
 
 void modesp_port_riscv_mtime_init(uintptr_t mtime_addr, uint32_t hz)
 {
@@ -53,7 +54,7 @@ void modesp_port_riscv_mtime_init(uintptr_t mtime_addr, uint32_t hz)
     s_mtime_hz = hz;
 }
 
-bool modesp_port_arch_time_us(uint64_t *now_us)
+MODESP_IRAM_ATTR bool modesp_port_arch_time_us(uint64_t *now_us)
 {
     if (s_mtime == NULL || s_mtime_hz == 0u) {
         return false;

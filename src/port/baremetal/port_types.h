@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bare-metal port: complete types for src/port/port.h (private). */
 #ifndef MODESP_PORT_TYPES_H
 #define MODESP_PORT_TYPES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Bare-metal port, Xtensa half (ESP8266's LX106; compile-tested only: there
  * is no LX106 machine in QEMU here to run it on).

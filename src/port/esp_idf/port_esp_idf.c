@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ESP-IDF port: the FreeRTOS port's wait queue (port_freertos.c, built with
  * MODESP_PORT_ESP_IDF) plus what ESP-IDF does differently from a generic
@@ -25,17 +26,17 @@
 /* One lock for the whole library: its sections are a few instructions long. */
 static portMUX_TYPE s_lock = portMUX_INITIALIZER_UNLOCKED;
 
-uint64_t modesp_port_time_us(void) { return (uint64_t)esp_timer_get_time(); }
+MODESP_IRAM_ATTR uint64_t modesp_port_time_us(void) { return (uint64_t)esp_timer_get_time(); }
 
-bool modesp_port_in_isr(void) { return xPortInIsrContext() != pdFALSE; }
+MODESP_IRAM_ATTR bool modesp_port_in_isr(void) { return xPortInIsrContext() != pdFALSE; }
 
-uint32_t modesp_port_critical_enter(void)
+MODESP_IRAM_ATTR uint32_t modesp_port_critical_enter(void)
 {
     portENTER_CRITICAL_SAFE(&s_lock);
     return 0u;
 }
 
-void modesp_port_critical_exit(uint32_t state)
+MODESP_IRAM_ATTR void modesp_port_critical_exit(uint32_t state)
 {
     (void)state;
     portEXIT_CRITICAL_SAFE(&s_lock);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * FreeRTOS port.
  *
@@ -239,7 +240,7 @@ esp_err_t modesp_port_waitq_wait(modesp_port_waitq_t *q, uint32_t seen_seq, uint
     }
 }
 
-void modesp_port_waitq_signal(modesp_port_waitq_t *q)
+MODESP_IRAM_ATTR void modesp_port_waitq_signal(modesp_port_waitq_t *q)
 {
     const uint32_t s = modesp_port_critical_enter();
     q->seq++;
