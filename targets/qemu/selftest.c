@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Firmware self-test: the core scenarios, then a stress in which a periodic
  * timer interrupt and the main loop allocate and free from the same pool and

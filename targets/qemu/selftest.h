@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Firmware self-test run under QEMU (make qemu-test): what the portable test
  * (selftest.c) needs from each machine's startup code, and what it gives back.

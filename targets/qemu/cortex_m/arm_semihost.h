@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ARM semihosting for the Cortex-M firmware run under QEMU
  * (-semihosting-config enable=on,target=native): the self-test in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Cortex-M machine side of the QEMU self-test: vector table, reset, SysTick,
  * semihosting console and exit. Used for mps2-an386 (Cortex-M4F) and microbit

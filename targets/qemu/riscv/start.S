@@ -2,12 +2,22 @@
  * RV32 machine-mode startup for the QEMU `virt` self-test (-bios none: QEMU
  * jumps to 0x80000000, where the image is loaded as-is, so .data needs no copy).
  *
- * trap_entry is the single trap vector (mtvec direct mode). It saves the
+ * Every hart starts here at once (-smp N). Hart 0 sets up the image (.bss)
+ * and runs main on _estack. Every other hart takes its own stack above
+ * _estack (virt.ld reserves them) and waits in riscv_secondary_wait
+ * (platform.c) until hart 0 gives it something to run (hart.h); harts from
+ * RISCV_MAX_HARTS up only sleep. Before this split a single-hart image started
+ * with -smp 2 ran main on both harts, on one stack.
+ *
+ * trap_entry is the single trap vector (mtvec direct mode), shared by all
+ * harts, each on its own stack. It saves the
  * caller-saved registers, marks interrupt context for the port
  * (modesp_port_baremetal_isr_enter/_exit: RISC-V has no "in handler" state
  * the port could read) and calls riscv_trap(mcause, mepc) in C. With the A
  * extension it drops the hart's load reservation before mret (see there).
  */
+#include "hart.h"
+
     .section .text.start, "ax"
     .globl _start
 _start:
@@ -15,6 +25,8 @@ _start:
     .option norelax
     la      gp, __global_pointer$
     .option pop
+    csrr    a0, mhartid
+    bnez    a0, secondary
     la      sp, _estack
     la      tp, __tls_base          /* picolibc keeps errno in thread-local storage */
     la      t0, trap_entry
@@ -28,6 +40,20 @@ _start:
 2:  call    main
     call    plat_exit               /* a0 = main's result */
 3:  j       3b
+
+/* a0 = mhartid, not 0. Hart N's stack ends N stacks above _estack. */
+secondary:
+    li      t0, RISCV_MAX_HARTS
+    bgeu    a0, t0, 5f
+    li      t0, RISCV_HART_STACK_SIZE
+    mul     t0, t0, a0
+    la      sp, _estack
+    add     sp, sp, t0
+    la      t0, trap_entry
+    csrw    mtvec, t0
+    call    riscv_secondary_wait    /* does not return */
+5:  wfi                             /* no stack for this hart: sleep (mstatus.MIE is 0) */
+    j       5b
 
     .text
     .balign 4

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Post-mortem demo on the Cortex-M4 QEMU image (make qemu-test): boot 1
+ * finds no record, runs a workload that exhausts the XLARGE class (two
+ * failed requests with their call sites), evaluates the health verdict,
+ * saves the post-mortem record into .noinit RAM, and resets the machine
+ * through SCB->AIRCR.SYSRESETREQ (QEMU resets the CPU and reloads the image,
+ * but does not clear RAM). Boot 2 finds the record, prints the previous
+ * boot's report, checks every figure against what boot 1 did, and passes.
+ *
+ * Linked with cortex_m/mps2_an386_noinit.ld, which places .noinit in RAM as
+ * NOLOAD ahead of .data and .bss.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "modesp/memory_diagnostics.h"
+#include "mp_llsc.h" /* private: the pop variant fixed_pool.o was built with (MODESP_POOL_LLSC_STATS) */
+#include "selftest.h"
+
+#define SCB_AIRCR (*(volatile uint32_t *)0xE000ED0Cu)
+
+static MODESP_DIAG_NOINIT_ATTR modesp_diag_postmortem_t s_pm;
+
+static int s_failed;
+
+static void out(const char *text) { plat_puts(text); }
+
+static void out_u32(uint32_t v)
+{
+    char buf[11];
+    char *p = buf + sizeof buf - 1;
+    *p = '\0';
+    do {
+        *--p = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v != 0u);
+    out(p);
+}
+
+#define CHECK(cond)                                                                                                    \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            out("CHECK FAILED: " #cond " at line ");                                                                   \
+            out_u32((uint32_t)__LINE__);                                                                               \
+            out("\n");                                                                                                 \
+            s_failed++;                                                                                                \
+        }                                                                                                              \
+    } while (0)
+
+static void line_out(const char *line, void *ctx)
+{
+    (void)ctx;
+    out("  | ");
+    out(line);
+    out("\n");
+}
+
+void selftest_timer_isr(void) {}
+
+/* The call sites boot 2 expects, fixed here so that both boots agree (same image). */
+#define FAIL_LINE_1 501
+#define FAIL_LINE_2 502
+
+static void report_pop_variant(void)
+{
+#ifdef MODESP_POOL_LLSC_STATS
+    out("pop: ");
+    out(modesp_pool_pop_variant);
+    out("\n");
+#else
+    out("pop: (build without -DMODESP_POOL_LLSC_STATS)\n");
+#endif
+}
+
+/* Boot 1: a workload that exhausts XLARGE, the verdict, the save, the reset. */
+__attribute__((noreturn)) static void first_boot(void)
+{
+    static modesp_memory_diagnostics_t diag;
+    modesp_pool_manager_t *pm = modesp_get_pool_manager();
+    CHECK(modesp_memory_diagnostics_init(&diag, pm) == ESP_OK);
+    CHECK(modesp_pool_manager_set_default_strategy(pm, MODESP_ALLOC_STRICT, 0) == ESP_OK);
+    (void)modesp_memory_diagnostics_set_owner("radio");
+    for (uint32_t i = 0; i < CONFIG_MEMORY_POOL_XLARGE_COUNT; i++) {
+        CHECK(MODESP_DIAG_ALLOC(CONFIG_MEMORY_POOL_XLARGE_SIZE) != NULL); /* held when the reset comes */
+    }
+    CHECK(modesp_memory_diagnostics_allocate_at(pm, 300, "src/radio/tx_queue.c", FAIL_LINE_1) == NULL);
+    CHECK(modesp_memory_diagnostics_allocate_at(pm, 400, "src/radio/tx_queue.c", FAIL_LINE_2) == NULL);
+    for (volatile uint32_t spin = 0; spin < 200000u; spin = spin + 1u) {
+        /* let the clock run: the record's uptime */
+    }
+    modesp_health_t h;
+    CHECK(modesp_memory_diagnostics_health(&diag, &h) == ESP_OK);
+    out("boot 1 health: ");
+    out(h.summary);
+    out("\n");
+    CHECK(h.level == MODESP_HEALTH_CRITICAL);
+    CHECK(modesp_memory_diagnostics_postmortem_save(&diag, &s_pm) == ESP_OK);
+    if (s_failed != 0) {
+        out("RESULT: FAIL (boot 1)\n");
+        plat_exit(1);
+    }
+    out("boot 1: record saved in .noinit, resetting (SCB->AIRCR.SYSRESETREQ)\n");
+    __asm volatile("dsb" : : : "memory");
+    SCB_AIRCR = 0x05FA0004u; /* VECTKEY | SYSRESETREQ */
+    __asm volatile("dsb" : : : "memory");
+    for (;;) {
+    }
+}
+
+/* Boot 2: the record of boot 1, figure by figure. */
+static void second_boot(const modesp_diag_postmortem_t *prev)
+{
+    out("boot 2: post-mortem record of the previous boot found:\n");
+    CHECK(modesp_memory_diagnostics_postmortem_report(prev, line_out, NULL) == ESP_OK);
+    CHECK(prev->boot == 1u);
+    CHECK(prev->saves == 1u);
+    CHECK(prev->uptime_us > 0u);
+    const modesp_diag_pm_class_t *x = &prev->classes[MODESP_CLASS_XLARGE];
+    CHECK(x->count == CONFIG_MEMORY_POOL_XLARGE_COUNT);
+    CHECK(x->in_use == CONFIG_MEMORY_POOL_XLARGE_COUNT);
+    CHECK(x->peak_all_boots == CONFIG_MEMORY_POOL_XLARGE_COUNT);
+    CHECK(x->failures == 2u);
+    CHECK(prev->failures_kept == 2u);
+    CHECK(prev->failures[0].line == FAIL_LINE_2); /* newest first */
+    CHECK(prev->failures[0].size == 400u);
+    CHECK(prev->failures[1].line == FAIL_LINE_1);
+    CHECK(strcmp(prev->failures[0].file, "tx_queue.c") == 0);
+    CHECK(strcmp(prev->failures[0].owner, "radio") == 0);
+    CHECK(prev->health_level == MODESP_HEALTH_CRITICAL);
+    CHECK(strncmp(prev->health_summary, "CRITICAL: ", 10) == 0);
+    CHECK(s_pm.boot == 2u);
+    CHECK(s_pm.classes[MODESP_CLASS_XLARGE].peak_all_boots == CONFIG_MEMORY_POOL_XLARGE_COUNT); /* carried over */
+    /* This boot's library starts clean: the reset cleared .bss, the pools are empty. */
+    modesp_pool_manager_stats_t ms;
+    CHECK(modesp_pool_manager_get_stats(modesp_get_pool_manager(), &ms) == ESP_OK);
+    CHECK(ms.bytes_in_use == 0u);
+}
+
+int selftest_main(void)
+{
+    out("modesp_mempool post-mortem demo on ");
+    out(plat_name());
+    out("\n");
+    plat_timer_start(); /* the library clock */
+    modesp_diag_postmortem_t prev;
+    const esp_err_t found = modesp_memory_diagnostics_postmortem_begin(&s_pm, &prev);
+    if (found != ESP_OK) {
+        out("boot 1: no post-mortem record (");
+        out(modesp_err_to_name(found));
+        out(")\n");
+        CHECK(s_pm.boot == 1u);
+        first_boot();
+    }
+    second_boot(&prev);
+    report_pop_variant();
+    out(s_failed == 0 ? "RESULT: PASS\n" : "RESULT: FAIL\n");
+    return s_failed;
+}
