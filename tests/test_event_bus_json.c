@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * modesp_event_to_json (layer bus-json): the text parses back with cJSON to
  * the event's topic, priority, time stamp and typed fields; a small buffer is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Pooled event bus: the guide's PooledEventBus::publish_pooled (section 2).
  *

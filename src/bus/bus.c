@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Event bus: subscriptions, publish (tasks and ISRs), per-priority queues and dispatch. */
 #include <string.h>
 
@@ -104,7 +105,8 @@ esp_err_t modesp_bus_unsubscribe(modesp_event_bus_t *bus, modesp_bus_sub_t handl
 /* ------------------------------------------------------------ publish */
 
 /* Under the lock: `ev` is no longer wanted by slot i; a queued event nobody wants goes on the release list. */
-static void drop_for(modesp_event_bus_t *bus, uint32_t i, struct modesp_event *ev, struct modesp_event **rel)
+MODESP_IRAM_ATTR static void drop_for(modesp_event_bus_t *bus, uint32_t i, struct modesp_event *ev,
+                                      struct modesp_event **rel)
 {
     ev->mask &= ~(1u << i);
     mp_bus_pending_remove(&bus->slots[i], ev);
@@ -116,7 +118,7 @@ static void drop_for(modesp_event_bus_t *bus, uint32_t i, struct modesp_event *e
 }
 
 /* Under the lock: move the live entries of a full ring together. */
-static void compact(modesp_bus_queue_t *q)
+MODESP_IRAM_ATTR static void compact(modesp_bus_queue_t *q)
 {
     uint16_t w = 0;
     for (uint16_t r = 0; r < q->used; r++) {
@@ -134,7 +136,7 @@ static void compact(modesp_bus_queue_t *q)
 }
 
 /* Evict the oldest queued LOW event whose block is of class `cls`. True if one was evicted. */
-static bool evict_low(modesp_event_bus_t *bus, uint8_t cls)
+MODESP_IRAM_ATTR static bool evict_low(modesp_event_bus_t *bus, uint8_t cls)
 {
     struct modesp_event *victim = NULL;
     uint32_t st = mp_bus_lock();
@@ -162,7 +164,7 @@ static bool evict_low(modesp_event_bus_t *bus, uint8_t cls)
     return victim != NULL;
 }
 
-static void count(uint32_t *counter)
+MODESP_IRAM_ATTR static void count(uint32_t *counter)
 {
     uint32_t st = mp_bus_lock();
     (*counter)++;
@@ -170,7 +172,8 @@ static void count(uint32_t *counter)
 }
 
 /* A block for `size` bytes: the class (STRICT), the ISR reserve, or (CRITICAL) after evicting a LOW event. */
-static struct modesp_event *get_block(modesp_event_bus_t *bus, size_t size, modesp_bus_priority_t prio, bool isr)
+MODESP_IRAM_ATTR static struct modesp_event *get_block(modesp_event_bus_t *bus, size_t size, modesp_bus_priority_t prio,
+                                                       bool isr)
 {
     modesp_pool_manager_t *pm = modesp_get_pool_manager();
     void *blk = NULL;
@@ -206,8 +209,8 @@ static struct modesp_event *get_block(modesp_event_bus_t *bus, size_t size, mode
 }
 
 /* Under the lock: route and queue `ev`; returns the result of the publish. */
-static esp_err_t route(modesp_event_bus_t *bus, struct modesp_event *ev, const char *topic, bool isr,
-                       struct modesp_event **rel)
+MODESP_IRAM_ATTR static esp_err_t route(modesp_event_bus_t *bus, struct modesp_event *ev, const char *topic, bool isr,
+                                        struct modesp_event **rel)
 {
     modesp_bus_queue_t *q = &bus->queues[ev->prio];
     if (q->used == MP_QLEN) {
@@ -284,8 +287,8 @@ static esp_err_t route(modesp_event_bus_t *bus, struct modesp_event *ev, const c
     return ESP_OK;
 }
 
-static esp_err_t publish(modesp_event_bus_t *bus, const char *topic, modesp_bus_priority_t prio,
-                         const modesp_ev_field_t *fields, size_t n, bool isr, bool *woken)
+MODESP_IRAM_ATTR static esp_err_t publish(modesp_event_bus_t *bus, const char *topic, modesp_bus_priority_t prio,
+                                          const modesp_ev_field_t *fields, size_t n, bool isr, bool *woken)
 {
     if (bus == NULL) {
         return ESP_ERR_INVALID_ARG;
@@ -350,8 +353,10 @@ esp_err_t modesp_bus_publish_fields(modesp_event_bus_t *bus, const char *topic, 
     return publish(bus, topic, priority, fields, count_, false, NULL);
 }
 
-esp_err_t modesp_bus_publish_from_isr_fields(modesp_event_bus_t *bus, const char *topic, modesp_bus_priority_t priority,
-                                             const modesp_ev_field_t *fields, size_t count_, bool *woken)
+MODESP_IRAM_ATTR esp_err_t modesp_bus_publish_from_isr_fields(modesp_event_bus_t *bus, const char *topic,
+                                                              modesp_bus_priority_t priority,
+                                                              const modesp_ev_field_t *fields, size_t count_,
+                                                              bool *woken)
 {
     if (woken != NULL) {
         *woken = false;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Event bus: the queue and subscriber helpers shared by bus.c and bus_stats.c (private). */
 #ifndef MODESP_BUS_INTERNAL_H
 #define MODESP_BUS_INTERNAL_H
@@ -11,7 +12,7 @@ static inline uint32_t mp_bus_lock(void) { return modesp_port_critical_enter(); 
 static inline void mp_bus_unlock(uint32_t s) { modesp_port_critical_exit(s); }
 
 /* Under the lock: forget `ev` in slot `s`'s pending list. */
-static inline void mp_bus_pending_remove(modesp_bus_slot_t *s, const struct modesp_event *ev)
+MODESP_IRAM_ATTR static inline void mp_bus_pending_remove(modesp_bus_slot_t *s, const struct modesp_event *ev)
 {
     for (uint32_t k = 0; k < s->npending; k++) {
         if (s->pending[k] == ev) {
@@ -24,7 +25,7 @@ static inline void mp_bus_pending_remove(modesp_bus_slot_t *s, const struct mode
 }
 
 /* Under the lock: take a queued event out of its ring (slot left NULL). */
-static inline void mp_bus_vacate(modesp_event_bus_t *bus, struct modesp_event *ev)
+MODESP_IRAM_ATTR static inline void mp_bus_vacate(modesp_event_bus_t *bus, struct modesp_event *ev)
 {
     modesp_bus_queue_t *q = &bus->queues[ev->prio];
     q->ring[ev->qpos] = NULL;
@@ -57,7 +58,7 @@ static inline struct modesp_event *mp_bus_pop(modesp_event_bus_t *bus)
 }
 
 /* After the lock: drop the bus's reference of every event on a release list. */
-static inline void mp_bus_release_list(struct modesp_event *list)
+MODESP_IRAM_ATTR static inline void mp_bus_release_list(struct modesp_event *list)
 {
     while (list != NULL) {
         struct modesp_event *next = list->release;

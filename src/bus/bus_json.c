@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Event bus: JSON rendering of an event with cJSON (layer bus-json: host and ESP-IDF). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Event bus internals (private): the event block layout and the helpers the
  * bus sources share.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Event bus: the process-wide bus, pause/resume/clear, filter, statistics and the pressure bridge. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Event bus events: encoding into one pool block, typed getters, iterator, reference count. */
 #include <string.h>
 
@@ -13,7 +14,7 @@ MODESP_POOL_DEFINE_STATIC(s_bus_isr_pool, CONFIG_EVENT_BUS_ISR_BLOCK_SIZE, CONFI
 #define FIELD_HDR 3u /* type, key length, value length */
 
 /* length of s, or max + 1 when s is longer than max (strnlen is not C11). */
-static size_t bounded_len(const char *s, size_t max)
+MODESP_IRAM_ATTR static size_t bounded_len(const char *s, size_t max)
 {
     size_t n = 0;
     while (n <= max && s[n] != '\0') {
@@ -22,7 +23,7 @@ static size_t bounded_len(const char *s, size_t max)
     return n;
 }
 
-static size_t value_len(const modesp_ev_field_t *f)
+MODESP_IRAM_ATTR static size_t value_len(const modesp_ev_field_t *f)
 {
     switch (f->type) {
     case MODESP_EV_TYPE_I32:
@@ -47,7 +48,8 @@ static size_t value_len(const modesp_ev_field_t *f)
     }
 }
 
-esp_err_t mp_event_encoded_size(size_t topic_len, const modesp_ev_field_t *fields, size_t count, size_t *size)
+MODESP_IRAM_ATTR esp_err_t mp_event_encoded_size(size_t topic_len, const modesp_ev_field_t *fields, size_t count,
+                                                 size_t *size)
 {
     if (count > (size_t)CONFIG_EVENT_BUS_MAX_FIELDS) {
         return MODESP_ERR_TOO_MANY_FIELDS;
@@ -72,8 +74,8 @@ esp_err_t mp_event_encoded_size(size_t topic_len, const modesp_ev_field_t *field
     return ESP_OK;
 }
 
-void mp_event_encode(struct modesp_event *ev, size_t size, const char *topic, size_t topic_len,
-                     modesp_bus_priority_t prio, const modesp_ev_field_t *fields, size_t count)
+MODESP_IRAM_ATTR void mp_event_encode(struct modesp_event *ev, size_t size, const char *topic, size_t topic_len,
+                                      modesp_bus_priority_t prio, const modesp_ev_field_t *fields, size_t count)
 {
     uint8_t *base = (uint8_t *)ev;
     ev->refs = 1u;
@@ -112,7 +114,7 @@ void mp_event_encode(struct modesp_event *ev, size_t size, const char *topic, si
     }
 }
 
-void *mp_event_isr_reserve_alloc(size_t size)
+MODESP_IRAM_ATTR void *mp_event_isr_reserve_alloc(size_t size)
 {
 #if CONFIG_EVENT_BUS_ISR_RESERVE_BLOCKS > 0
     if (size <= (size_t)CONFIG_EVENT_BUS_ISR_BLOCK_SIZE) {
@@ -218,7 +220,7 @@ MP_EV_GETTER(str, const char *, MODESP_EV_TYPE_STR, str)
  * retried only when another holder changed the count meanwhile. A count
  * already at 0 (the block is back in its pool) is refused. *before: the
  * count the step was applied to. */
-static esp_err_t refs_step(const modesp_event_t *cev, uint32_t step, int order, uint32_t *before)
+MODESP_IRAM_ATTR static esp_err_t refs_step(const modesp_event_t *cev, uint32_t step, int order, uint32_t *before)
 {
     if (cev == NULL) {
         return ESP_ERR_INVALID_ARG;
@@ -240,7 +242,7 @@ esp_err_t modesp_event_ref(const modesp_event_t *cev)
     return refs_step(cev, 1u, MP_RELAXED, &before);
 }
 
-esp_err_t modesp_event_unref(const modesp_event_t *cev)
+MODESP_IRAM_ATTR esp_err_t modesp_event_unref(const modesp_event_t *cev)
 {
     uint32_t cur = 0;
     const esp_err_t step_err = refs_step(cev, 0u - 1u, MP_ACQ_REL, &cur);

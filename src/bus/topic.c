@@ -1,12 +1,16 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Event bus topics: validation and pattern matching (rule in modesp/pooled_event_bus.h). */
 #include <string.h>
 
 #include "bus_private.h"
 
-static bool seg_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; }
+MODESP_IRAM_ATTR static bool seg_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
 
 /* Valid dotted name; with `wild`, a segment may be exactly "*". */
-static bool valid_name(const char *s, bool wild)
+MODESP_IRAM_ATTR static bool valid_name(const char *s, bool wild)
 {
     size_t len = 0;
     size_t seg = 0;    /* length of the current segment */
@@ -33,7 +37,7 @@ static bool valid_name(const char *s, bool wild)
     return seg != 0u && (!star || seg == 1u);
 }
 
-esp_err_t modesp_bus_topic_validate(const char *topic)
+MODESP_IRAM_ATTR esp_err_t modesp_bus_topic_validate(const char *topic)
 {
     return (topic != NULL && valid_name(topic, false)) ? ESP_OK : MODESP_ERR_BAD_TOPIC;
 }
@@ -46,7 +50,7 @@ esp_err_t modesp_bus_pattern_validate(const char *pattern)
     return (pattern[0] == '\0' || valid_name(pattern, true)) ? ESP_OK : MODESP_ERR_BAD_PATTERN;
 }
 
-bool mp_bus_match(const char *p, const char *t)
+MODESP_IRAM_ATTR bool mp_bus_match(const char *p, const char *t)
 {
     if (*p == '\0') {
         return true;
