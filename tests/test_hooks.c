@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Extension points of the core (modesp/hooks.h): the pool registry, the
  * trace hooks with the call site of the public allocation macros, the
@@ -60,12 +61,14 @@ typedef struct {
     const modesp_pool_t *last_pool;
     const char *file;
     int line;
+    uint32_t size; /* requested bytes of the last allocation (0: a whole block) */
 } seen_t;
 
-static void on_alloc(const modesp_pool_t *pool, uint32_t index, const void *block, const char *file, int line,
-                     void *ctx)
+static void on_alloc(const modesp_pool_t *pool, uint32_t index, const void *block, uint32_t size, const char *file,
+                     int line, void *ctx)
 {
     seen_t *s = ctx;
+    s->size = size;
     uint32_t idx = 0;
     assert_int_equal(modesp_pool_block_index(pool, block, &idx), ESP_OK);
     assert_int_equal(idx, index);
@@ -93,7 +96,7 @@ static void test_trace_hooks_see_every_alloc_and_free_with_the_call_site(void **
 {
     (void)state;
     static seen_t seen;
-    static const modesp_trace_hooks_t hooks = {on_alloc, on_free, &seen};
+    static const modesp_trace_hooks_t hooks = {on_alloc, on_free, &seen, NULL};
     memset(&seen, 0, sizeof seen);
     if (!MODESP_TRACING) {
         assert_int_equal(modesp_trace_set_hooks(&hooks), ESP_ERR_NOT_SUPPORTED);
@@ -113,18 +116,21 @@ static void test_trace_hooks_see_every_alloc_and_free_with_the_call_site(void **
     assert_ptr_equal(seen.last_pool, &listed_pool);
     assert_string_equal(seen.file, __FILE__);
     assert_int_equal(seen.line, line);
+    assert_int_equal(seen.size, sizeof(thing_t)); /* modesp_pool_new passes its size */
 
     const int line2 = __LINE__ + 1;
     thing_t *m = modesp_make_pooled(thing_t);
     assert_non_null(m);
     assert_int_equal(seen.allocs, 2);
     assert_int_equal(seen.line, line2);
+    assert_int_equal(seen.size, sizeof(thing_t)); /* the bytes asked of the manager */
     assert_ptr_equal(seen.last_pool, modesp_pool_manager_get_pool(modesp_get_pool_manager(), MODESP_CLASS_TINY));
 
     void *plain = modesp_pool_allocate(&listed_pool); /* no call site: NULL, 0 */
     assert_int_equal(seen.allocs, 3);
     assert_null(seen.file);
     assert_int_equal(seen.line, 0);
+    assert_int_equal(seen.size, 0); /* a whole block */
 
     assert_int_equal(modesp_pool_deallocate(&listed_pool, t), ESP_OK);
     assert_int_equal(seen.frees, 1);

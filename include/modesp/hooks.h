@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Extension points of the core for the layers above it (diagnostics, event
  * bus, the application): trace hooks on every pool allocation and free, the
@@ -28,18 +29,25 @@ extern "C" {
 
 /*
  * Called on every successful allocation and free of every pool (the
- * manager's included), in the context that made it: a task, an ISR or
- * another core. A hook must be short, ISR-safe, and must not call back into
- * the pool it is told about. `file`/`line` are the call site given to an
- * ..._at entry point (the public allocation macros give theirs), else NULL/0.
- * `index` is the block's index in its pool: a side table of capacity entries
- * per pool is the way to keep per-block data (the metadata word is full).
+ * manager's included), and on every request counted as failed (a pool's or
+ * a manager class's alloc_failures), in the context that made it: a task,
+ * an ISR or another core. A hook must be short, ISR-safe, and must not call
+ * back into the pool it is told about. `file`/`line` are the call site given
+ * to an ..._at entry point (the public allocation macros give theirs), else
+ * NULL/0. `size` is the number of bytes requested from the manager (or from
+ * modesp_pool_new), 0 when the request was for a whole block (the pool
+ * API). `index` is the block's index in its pool: a side table of capacity
+ * entries per pool is the way to keep per-block data (the metadata word is
+ * full); modesp_pool_block_at turns it back into the block's address.
+ * on_fail gets the pool that could not serve the request (for the manager:
+ * the requested class's pool). Any member may be NULL.
  */
 typedef struct {
-    void (*on_alloc)(const modesp_pool_t *pool, uint32_t index, const void *block, const char *file, int line,
-                     void *ctx);
+    void (*on_alloc)(const modesp_pool_t *pool, uint32_t index, const void *block, uint32_t size, const char *file,
+                     int line, void *ctx);
     void (*on_free)(const modesp_pool_t *pool, uint32_t index, const void *block, void *ctx);
     void *ctx;
+    void (*on_fail)(const modesp_pool_t *pool, uint32_t size, const char *file, int line, void *ctx);
 } modesp_trace_hooks_t;
 
 /*
@@ -52,6 +60,17 @@ typedef struct {
  * ISR-safe: yes (one atomic store).
  */
 esp_err_t modesp_trace_set_hooks(const modesp_trace_hooks_t *hooks);
+
+/*
+ * The address of block `index` of `pool` (the inverse of
+ * modesp_pool_block_index), for side tables indexed by block index.
+ * Returns: the block's address, or NULL on an error below.
+ * Errors:
+ *   NULL  pool NULL or not an initialised pool, or index >= capacity  (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
+void *modesp_pool_block_at(const modesp_pool_t *pool, uint32_t index);
 
 /* ---------------------------------------------------------- pool registry */
 

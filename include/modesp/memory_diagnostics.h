@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Memory diagnostics: the guide's MemoryDiagnostics (sections 7, 9, 10).
  *
@@ -112,10 +113,79 @@ typedef struct {
     uint32_t last_in_use;
     uint32_t allocs; /* cumulative since init */
     uint32_t frees;
-    uint8_t sample_head;  /* next slot */
-    uint8_t sample_count; /* slots filled */
+    uint32_t last_failures;   /* health: the core's alloc_failures at the last evaluation */
+    uint64_t last_failure_us; /* health: last evaluation that saw this pool fail a request ... */
+    bool has_failed;          /* ... valid when set */
+    uint8_t sample_head;      /* next slot */
+    uint8_t sample_count;     /* slots filled */
     modesp_diag_sample_t samples[MODESP_DIAG_RATE_SAMPLES];
 } modesp_diag_pool_track_t;
+
+/* -------------------------------------------------- health verdict types */
+
+typedef enum { MODESP_HEALTH_OK = 0, MODESP_HEALTH_WARNING = 1, MODESP_HEALTH_CRITICAL = 2 } modesp_health_level_t;
+
+#define MODESP_HEALTH_R_PRESSURE  (1u << 0) /* a class or the manager over its warning/critical level */
+#define MODESP_HEALTH_R_LEAK      (1u << 1) /* blocks held longer than the leak threshold */
+#define MODESP_HEALTH_R_FAILURES  (1u << 2) /* allocation failures in the recent window */
+#define MODESP_HEALTH_R_INTEGRITY (1u << 3) /* a pool failed its integrity check */
+#define MODESP_HEALTH_R_RESERVE   (1u << 4) /* the critical reserve was used */
+
+#define MODESP_HEALTH_SUMMARY_LEN 96u
+
+typedef struct {
+    modesp_health_level_t level;             /* debounced */
+    uint32_t reasons;                        /* MODESP_HEALTH_R_* bits behind level */
+    uint32_t since_ms;                       /* how long level has held */
+    char summary[MODESP_HEALTH_SUMMARY_LEN]; /* one line, e.g. "WARNING: leak (3 blocks, owner logger, logger.c:88)" */
+} modesp_health_t;
+
+/*
+ * Policy hook: called by every evaluation with the raw verdict (before the
+ * debounce; since_ms 0), which it may change: raise or lower its level (a
+ * product that treats any leak as CRITICAL, or a ring buffer's full class
+ * as normal), edit reasons and summary. The debounce then runs on what it
+ * leaves.
+ */
+typedef void (*modesp_health_policy_fn)(modesp_health_t *raw, void *ctx);
+
+/* Called after the debounced level changed (e.g. a reboot policy on CRITICAL), with the new verdict. */
+typedef void (*modesp_health_change_fn)(const modesp_health_t *verdict, modesp_health_level_t previous, void *ctx);
+
+typedef struct {
+    uint32_t debounce_evals; /* a raw level must be seen this many evaluations in a row (>= 1) ... */
+    uint32_t debounce_ms;    /* ... or for this long (0: evaluations only) before the level changes to it; CRITICAL is
+                                immediate */
+    uint32_t leak_threshold_ms; /* tracing: a live block older than this is a leak suspect (0: no leak check) */
+    uint32_t failure_window_ms; /* failures and reserve use count for this long after they were seen */
+    uint8_t warning_pct;        /* a pool at or above this utilisation: WARNING (PRESSURE) */
+    bool check_integrity;       /* run the pools' integrity checks (O(blocks) per evaluation) */
+    modesp_health_policy_fn policy;
+    void *policy_ctx;
+    modesp_health_change_fn on_change;
+    void *change_ctx;
+} modesp_health_config_t;
+
+/* Debounce state of one diagnostics object. Private: use the functions. */
+typedef struct {
+    modesp_health_config_t cfg;
+    modesp_health_t verdict; /* the debounced verdict, reasons and summary from the last evaluation at its level */
+    uint64_t level_since_us; /* when verdict.level was entered */
+    modesp_health_level_t pending; /* raw level differing from verdict.level, waiting for the debounce */
+    uint32_t pending_count;        /* evaluations in a row that saw `pending` */
+    uint64_t pending_since_us;     /* first of those evaluations */
+    uint64_t last_failure_us;      /* last evaluation that saw a failed request (any pool) */
+    uint64_t last_reserve_us;      /* last evaluation that saw the reserve used */
+    uint64_t last_reserve_fail_us; /* last evaluation that saw a failed critical allocation */
+    uint32_t last_critical_allocs; /* manager counters at the last evaluation */
+    uint32_t last_critical_failures;
+    uint32_t last_fail_count;   /* failed requests seen by the last evaluation that saw some */
+    const char *last_fail_pool; /* the pool with most of them */
+    uint32_t evaluations;
+    bool seen_failure;
+    bool seen_reserve;
+    bool seen_reserve_fail;
+} modesp_diag_health_state_t;
 
 /* The guide's MemoryDiagnostics. Caller storage (static); fields private. */
 typedef struct {
@@ -125,16 +195,18 @@ typedef struct {
     uint32_t pools_omitted;
     uint64_t last_now_us; /* the clock never goes back for the diagnostics */
     modesp_diag_pool_track_t pools[MODESP_DIAG_MAX_POOLS];
+    modesp_diag_health_state_t health;
 } modesp_memory_diagnostics_t;
 
 /*
  * Set up diagnostics over every pool of the registry (modesp/hooks.h) at
- * this moment, in registry order, with `pm` for the system-wide figures
- * (NULL for none). With tracing compiled in, installs the trace hooks and
+ * this moment, in registry order, then pm's class pools and reserve where
+ * the registry lacks them (startup code that runs no constructors), with
+ * `pm` for the system-wide figures (NULL for none). With tracing compiled in, installs the trace hooks and
  * gives every listed pool its slice of the side tables (first call only).
  * Returns: ESP_OK.
  * Errors: ESP_ERR_INVALID_ARG (diag NULL).
- * Complexity: O(pools).
+ * Complexity: O(pools x MODESP_DIAG_MAX_POOLS).
  * ISR-safe: no (task context, at start-up).
  */
 esp_err_t modesp_memory_diagnostics_init(modesp_memory_diagnostics_t *diag, modesp_pool_manager_t *pm);
@@ -180,7 +252,8 @@ typedef void (*modesp_diag_line_fn)(const char *line, void *ctx);
  * Render `snap` as text lines into `sink`: the sections asked for in
  * `sections`; leaks are those older than leak_threshold_ms (up to 8 rows).
  * Returns: ESP_OK.
- * Errors: ESP_ERR_INVALID_ARG (snap or sink NULL), ESP_ERR_NOT_SUPPORTED
+ * Errors: ESP_ERR_INVALID_ARG (snap or sink NULL, snap->pool_count over
+ *   MODESP_DIAG_MAX_POOLS), ESP_ERR_NOT_SUPPORTED
  *   (a freestanding build without the C library's snprintf).
  * Complexity: O(pools + owners + failure slots + tracked blocks for leaks).
  * ISR-safe: no.
@@ -208,7 +281,8 @@ esp_err_t modesp_memory_diagnostics_log_stats(modesp_memory_diagnostics_t *diag,
  * *needed (may be NULL) receives the length of the whole text (without the
  * terminating NUL), also when it did not fit.
  * Returns: ESP_OK (buf holds the NUL-terminated text).
- * Errors: ESP_ERR_INVALID_ARG (snap NULL, buf NULL with size > 0),
+ * Errors: ESP_ERR_INVALID_ARG (snap NULL, buf NULL with size > 0,
+ *   snap->pool_count over MODESP_DIAG_MAX_POOLS),
  *   ESP_ERR_INVALID_SIZE (too small: buf holds "", *needed says how much).
  * Complexity: O(pools + owners + failure slots).
  * ISR-safe: no.
@@ -298,7 +372,8 @@ size_t modesp_memory_diagnostics_detect_potential_leaks(const modesp_memory_diag
 
 typedef struct {
     char owner[MODESP_DIAG_OWNER_LEN];
-    const char *file; /* NULL when none was given */
+    const modesp_pool_t *pool; /* the pool that could not serve it (for the manager: the requested class's) */
+    const char *file;          /* NULL when none was given */
     int line;
     uint32_t size;                    /* bytes requested */
     int8_t size_class;                /* modesp_size_class_t, or -1 (0 or too large) */
@@ -343,27 +418,51 @@ size_t modesp_memory_diagnostics_get_failures(modesp_diag_failure_t *out, size_t
 
 /* --------------------------------------------------------- sizing advice */
 
+/* Buckets of the requested-size histogram per class: bucket k holds sizes in
+ * (lo + k x w, lo + (k+1) x w], lo = the next smaller class's size (0 for the
+ * first), w = (class size - lo) / MODESP_DIAG_HIST_BUCKETS (the last bucket
+ * takes the rounding). */
+#define MODESP_DIAG_HIST_BUCKETS 8u
+
+/* How an advised count was found. */
+typedef enum {
+    MODESP_DIAG_DEMAND_PEAK = 0,    /* no failures: the observed peak is the demand */
+    MODESP_DIAG_DEMAND_ESTIMATED,   /* failures: request rate x mean hold time (Little's law) + 3 sigma */
+    MODESP_DIAG_DEMAND_UPPER_BOUND, /* failures, no hold times (no tracing or no free yet): peak + failures */
+} modesp_diag_demand_basis_t;
+
 typedef struct {
     const char *name;       /* "TINY", ... */
     uint32_t block_size;    /* now */
     uint32_t count;         /* now */
     uint32_t peak;          /* observed (core peak since its last reset) */
     uint32_t failures;      /* alloc_failures since reset */
-    uint32_t max_requested; /* largest size asked of this class through MODESP_DIAG_ALLOC; 0 none */
+    uint32_t max_requested; /* largest size asked of this class (tracing: every manager request; else
+                               MODESP_DIAG_ALLOC); 0 none */
+    uint32_t requests;      /* requests of this class's sizes seen since the histogram started, failed ones included */
+    uint32_t failed_requests;
+    uint32_t mean_requested;                      /* bytes; 0 when none seen */
+    uint32_t histogram[MODESP_DIAG_HIST_BUCKETS]; /* requests by size, see MODESP_DIAG_HIST_BUCKETS */
+    uint32_t mean_hold_ms;                        /* tracing: mean hold of this class's freed blocks; 0 unknown */
+    uint32_t demand;                              /* blocks wanted at once, by `basis` */
+    modesp_diag_demand_basis_t basis;
     uint32_t recommended_count;
     uint32_t recommended_size; /* == block_size when no better size is known */
     int64_t ram_delta_bytes;   /* block storage of the advice minus today's: < 0 saves RAM */
 } modesp_diag_class_advice_t;
 
 /*
- * Sizing advice per class of the manager (rules in src/diag/advice.c):
- * count = (peak + failures) plus headroom_pct percent, rounded up; a
- * smaller block size when every request seen through MODESP_DIAG_ALLOC was
- * at most 3/4 of the class size; the RAM saved or needed.
+ * Sizing advice per class of the manager (rules in src/diag/advice.c): the
+ * demand (the observed peak; for a class that failed requests, the request
+ * rate times the mean hold time plus 3 standard deviations when hold times
+ * are known, else peak + failures), count = demand plus headroom_pct
+ * percent, rounded up; a smaller block size when every request seen was at
+ * most 3/4 of the class size; the RAM saved or needed; and the size
+ * histogram behind it.
  * Returns: MODESP_CLASS_COUNT entries written to out, or 0 (pm or out NULL,
  *   max < MODESP_CLASS_COUNT).
  * Errors: none beyond the 0 return.
- * Complexity: O(classes).
+ * Complexity: O(classes x buckets).
  * ISR-safe: no.
  */
 size_t modesp_memory_diagnostics_advise(modesp_pool_manager_t *pm, uint32_t headroom_pct,
@@ -449,10 +548,242 @@ void modesp_memory_diagnostics_track_cleanup_(modesp_diag_track_t *t);
         __attribute__((cleanup(modesp_memory_diagnostics_track_cleanup_)));                                            \
     modesp_memory_diagnostics_track_begin(&MODESP_DIAG_TRACK_CAT_(modesp_track_, __LINE__), (name))
 #define MODESP_DIAG_TRACK_ENABLED 1
-#else
+#elif !defined(__cplusplus) /* C++: an RAII object, from modesp/diagnostics.hpp (included at the end) */
 #define TRACK_MEMORY_USAGE(name)  ((void)0)
 #define MODESP_DIAG_TRACK_ENABLED 0
 #endif
+
+/* ------------------------------------------------------ run-time hooks */
+
+/*
+ * Callbacks on every allocation, free and failed request of the pools the
+ * library knows, registered at run time (at most CONFIG_MEMORY_DIAG_MAX_HOOKS
+ * sets; tracing builds only, after modesp_memory_diagnostics_init installed
+ * the core's trace hooks). They run in the context of the call (a task, an
+ * ISR or another core): short, ISR-safe, no call back into the pool. `size`
+ * is the number of bytes requested (0: a whole block of the pool API),
+ * `file`/`line` the call site (NULL/0 when none was given). Any member may
+ * be NULL.
+ */
+typedef struct {
+    void (*on_alloc)(const modesp_pool_t *pool, const void *block, uint32_t size, const char *file, int line,
+                     void *ctx);
+    void (*on_free)(const modesp_pool_t *pool, const void *block, void *ctx);
+    void (*on_fail)(const modesp_pool_t *pool, uint32_t size, const char *file, int line, void *ctx);
+    void *ctx;
+} modesp_diag_hooks_t;
+
+/*
+ * Register a hook set; the table must stay valid while registered (static
+ * storage). Takes effect for the calls that start after it returns.
+ * Returns: ESP_OK.
+ * Errors: ESP_ERR_INVALID_ARG (hooks NULL), ESP_ERR_NOT_SUPPORTED (tracing
+ *   compiled out), MODESP_ERR_ALREADY_REGISTERED (this table is registered),
+ *   ESP_ERR_NO_MEM (CONFIG_MEMORY_DIAG_MAX_HOOKS sets registered).
+ * Complexity: O(CONFIG_MEMORY_DIAG_MAX_HOOKS).
+ * ISR-safe: yes (one short critical section).
+ */
+esp_err_t modesp_memory_diagnostics_add_hooks(const modesp_diag_hooks_t *hooks);
+
+/*
+ * Unregister a hook set. A call already in flight in another context may
+ * still run it once.
+ * Returns: ESP_OK.
+ * Errors: ESP_ERR_INVALID_ARG (hooks NULL), ESP_ERR_NOT_SUPPORTED (tracing
+ *   compiled out), ESP_ERR_NOT_FOUND (not registered).
+ * Complexity: O(CONFIG_MEMORY_DIAG_MAX_HOOKS).
+ * ISR-safe: yes (one short critical section).
+ */
+esp_err_t modesp_memory_diagnostics_remove_hooks(const modesp_diag_hooks_t *hooks);
+
+/* ------------------------------------------------------- health verdict */
+
+/*
+ * Fill *cfg with the defaults from Kconfig (menu "Diagnostics"): debounce
+ * MEMORY_DIAG_HEALTH_DEBOUNCE_EVALS evaluations or _DEBOUNCE_MS, leak
+ * threshold _LEAK_MS, failure window _FAILURE_WINDOW_MS, warning level
+ * MEMORY_POOL_WARNING_THRESHOLD, integrity checks on, no hooks.
+ * modesp_memory_diagnostics_init applies them.
+ * Errors: none (cfg NULL is ignored).
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
+void modesp_memory_diagnostics_health_default_config(modesp_health_config_t *cfg);
+
+/*
+ * Replace the health configuration of `diag` (NULL: the Kconfig defaults).
+ * The debounced level and its history are kept.
+ * Returns: ESP_OK.
+ * Errors: ESP_ERR_INVALID_ARG (diag NULL or not initialised, debounce_evals
+ *   0, warning_pct over 100).
+ * Complexity: O(1).
+ * ISR-safe: no (not concurrently with modesp_memory_diagnostics_health).
+ */
+esp_err_t modesp_memory_diagnostics_health_configure(modesp_memory_diagnostics_t *diag,
+                                                     const modesp_health_config_t *cfg);
+
+/*
+ * Evaluate the health of the pools `diag` covers and return the debounced
+ * verdict. Raw findings, each a reason bit:
+ *   PRESSURE   a pool at or above warning_pct utilisation, or the manager's
+ *              pressure at WARNING: WARNING; the manager's pressure at
+ *              CRITICAL, or a full pool that failed a request within the
+ *              failure window (exhausting): CRITICAL
+ *   LEAK       tracing: live blocks older than leak_threshold_ms: WARNING
+ *   FAILURES   failed requests (the core's alloc_failures) within the
+ *              failure window: WARNING
+ *   INTEGRITY  a pool's integrity check failed twice in a row (one failure
+ *              can be a change under the check): CRITICAL
+ *   RESERVE    the emergency reserve in use or used within the window:
+ *              WARNING; a failed critical allocation within it: CRITICAL
+ * The raw verdict goes through the policy hook, then the debounce: a lower
+ * or WARNING level replaces the current one after debounce_evals
+ * evaluations in a row or debounce_ms; CRITICAL at once. On a change the
+ * change hook is called (in this call's context). Counter resets are seen
+ * as new counts, a clock going back as no time passing.
+ * Returns: ESP_OK (*out filled).
+ * Errors: ESP_ERR_INVALID_ARG (diag or out NULL, diag not initialised).
+ * Complexity: O(pools + blocks) with the integrity checks, O(pools +
+ *   tracked blocks) without.
+ * ISR-safe: no (one caller at a time per diag; task context; the hooks run
+ *   in it).
+ */
+esp_err_t modesp_memory_diagnostics_health(modesp_memory_diagnostics_t *diag, modesp_health_t *out);
+
+/*
+ * Name of a health level.
+ * Returns: "OK", "WARNING", "CRITICAL", or "?" for another value.
+ * Errors: none.
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
+const char *modesp_health_level_name(modesp_health_level_t level);
+
+/* ------------------------------------------------------------ post-mortem */
+
+/*
+ * A record of the last figures kept in RAM that the startup code does not
+ * clear, so that the boot after a watchdog or panic reset can report what
+ * the previous boot saw: the health verdict, the manager's classes (in use,
+ * peak, failures, and the highest peak and failures over every recorded
+ * boot: the sizing data that survives a reboot), the newest failed requests
+ * with their call sites. Call sites are kept as text (a pointer into a
+ * previous firmware image would mean nothing after an update). A CRC-32
+ * guards it: power-on garbage, a torn save or damaged RAM read as no record.
+ *
+ *     static MODESP_DIAG_NOINIT_ATTR modesp_diag_postmortem_t s_pm;
+ *     modesp_diag_postmortem_t prev;
+ *     if (modesp_memory_diagnostics_postmortem_begin(&s_pm, &prev) == ESP_OK)
+ *         modesp_memory_diagnostics_postmortem_report(&prev, sink, ctx);
+ *     ...   // then, periodically or from a panic / task-watchdog hook:
+ *     modesp_memory_diagnostics_postmortem_save(&diag, &s_pm);
+ *
+ * MODESP_DIAG_NOINIT_ATTR is RTC_NOINIT_ATTR on ESP-IDF (RTC slow memory:
+ * survives panic, watchdog and software resets) and a ".noinit" section
+ * elsewhere: the linker script must place that section in RAM as NOLOAD and
+ * the startup code must not clear it (targets/qemu/cortex_m/mps2_an386_noinit.ld).
+ */
+#if defined(MODESP_PORT_ESP_IDF) && MODESP_PORT_ESP_IDF
+#include "esp_attr.h"
+#define MODESP_DIAG_NOINIT_ATTR RTC_NOINIT_ATTR
+#elif defined(__GNUC__)
+#define MODESP_DIAG_NOINIT_ATTR __attribute__((section(".noinit")))
+#else
+#define MODESP_DIAG_NOINIT_ATTR
+#endif
+
+#define MODESP_DIAG_PM_MAGIC    0x4D504D31u /* "MPM1" */
+#define MODESP_DIAG_PM_VERSION  1u
+#define MODESP_DIAG_PM_FAILURES 4u  /* newest failed requests kept */
+#define MODESP_DIAG_PM_FILE_LEN 24u /* call-site file base name, with its NUL */
+
+typedef struct {
+    char owner[MODESP_DIAG_OWNER_LEN];
+    char file[MODESP_DIAG_PM_FILE_LEN]; /* "" when the request gave none */
+    int32_t line;
+    uint32_t size;
+    int8_t size_class; /* modesp_size_class_t, or -1 */
+    uint8_t pressure;  /* modesp_pressure_level_t when it failed */
+    uint8_t reserved[2];
+    uint64_t time_us;
+} modesp_diag_pm_failure_t;
+
+typedef struct {
+    uint32_t block_size;
+    uint32_t count;
+    uint32_t in_use;             /* at the last save */
+    uint32_t peak;               /* this boot, at the last save */
+    uint32_t failures;           /* alloc_failures, this boot */
+    uint32_t peak_all_boots;     /* highest peak of every recorded boot */
+    uint32_t failures_all_boots; /* failures summed over every recorded boot */
+} modesp_diag_pm_class_t;
+
+typedef struct {
+    uint32_t magic; /* MODESP_DIAG_PM_MAGIC */
+    uint16_t version;
+    uint16_t size;  /* sizeof(modesp_diag_postmortem_t) */
+    uint32_t boot;  /* 1 for the first boot since the area was armed, then +1 per boot */
+    uint32_t saves; /* saves made during that boot */
+    uint64_t uptime_us;
+    uint32_t class_bytes; /* the manager's class bytes */
+    uint32_t class_bytes_in_use;
+    uint8_t pressure;     /* modesp_pressure_level_t */
+    uint8_t health_level; /* modesp_health_level_t of the last evaluation before the save */
+    uint8_t reserved[2];
+    uint32_t health_reasons;
+    char health_summary[MODESP_HEALTH_SUMMARY_LEN]; /* "" when the health was never evaluated */
+    modesp_diag_pm_class_t classes[MODESP_CLASS_COUNT];
+    uint32_t failures_total; /* failed requests recorded this boot (the ring's count) */
+    uint32_t failures_kept;  /* entries of failures[] filled, newest first */
+    modesp_diag_pm_failure_t failures[MODESP_DIAG_PM_FAILURES];
+    uint32_t crc; /* CRC-32 (IEEE) of every byte before it */
+} modesp_diag_postmortem_t;
+
+/*
+ * At boot, before anything else uses `area`: check what it holds and arm it
+ * for this boot. A valid record (magic, version, size, CRC) is copied into
+ * *previous (may be NULL). Whatever was found, the area is re-armed: boot =
+ * the previous boot + 1 (1 without a record), the all-boots class peaks and
+ * failures carried over from a valid record, the rest zero, CRC valid.
+ * Returns: ESP_OK (a record of the previous boot was found).
+ * Errors: ESP_ERR_INVALID_ARG (area NULL), ESP_ERR_NOT_FOUND (no record:
+ *   first boot, power-on RAM), MODESP_ERR_CORRUPTED (the magic is there but
+ *   the version, size or CRC is wrong: a torn save or damaged RAM).
+ * Complexity: O(sizeof record).
+ * ISR-safe: no (start-up, before the diagnostics run).
+ */
+esp_err_t modesp_memory_diagnostics_postmortem_begin(modesp_diag_postmortem_t *area,
+                                                     modesp_diag_postmortem_t *previous);
+
+/*
+ * Write the figures of now into `area` (armed by postmortem_begin): the
+ * manager's classes (diag's manager; none without one), the last health
+ * verdict of `diag` (call modesp_memory_diagnostics_health first for a fresh
+ * one), the newest failed requests of the failure ring, uptime; the CRC last.
+ * Uses no snapshot (a few hundred bytes of stack), so it also suits a panic
+ * or task-watchdog hook. A reset in the middle of a save leaves a record the
+ * next boot reads as MODESP_ERR_CORRUPTED.
+ * Returns: ESP_OK.
+ * Errors: ESP_ERR_INVALID_ARG (diag not initialised, area NULL),
+ *   ESP_ERR_INVALID_STATE (area not armed by postmortem_begin).
+ * Complexity: O(classes + failure slots + sizeof record).
+ * ISR-safe: no (task context, or a panic handler with the other contexts stopped).
+ */
+esp_err_t modesp_memory_diagnostics_postmortem_save(const modesp_memory_diagnostics_t *diag,
+                                                    modesp_diag_postmortem_t *area);
+
+/*
+ * Render a record (the `previous` of postmortem_begin) as text lines:
+ * boot number, uptime, health, class table with the all-boots peaks, the
+ * failed requests kept.
+ * Returns: ESP_OK.
+ * Errors: ESP_ERR_INVALID_ARG (rec or sink NULL), ESP_ERR_NOT_SUPPORTED (no
+ *   C library snprintf).
+ * Complexity: O(classes + MODESP_DIAG_PM_FAILURES).
+ * ISR-safe: no.
+ */
+esp_err_t modesp_memory_diagnostics_postmortem_report(const modesp_diag_postmortem_t *rec, modesp_diag_line_fn sink,
+                                                      void *ctx);
 
 /* ------------------------------------------------------------ testing */
 
@@ -468,6 +799,10 @@ void modesp_memory_diagnostics_reset_tracing(void);
 
 #ifdef __cplusplus
 }
+#endif
+
+#ifdef __cplusplus
+#include "modesp/diagnostics.hpp" /* the guide's C++ API: MemoryDiagnostics, TRACK_MEMORY_USAGE */
 #endif
 
 #endif /* MODESP_MEMORY_DIAGNOSTICS_H */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Diagnostics layer internals shared by the src/diag sources (private).
  *
@@ -58,8 +59,8 @@ void diag_owners_reset(void);
 
 /* trace_tables.c (tracing builds; stubs otherwise) */
 void diag_trace_attach(const modesp_pool_t *const *pools, size_t count); /* give pools their slices, install hooks */
-void diag_trace_set_requested(const modesp_pool_t *pool, const void *block, uint32_t size);
 bool diag_trace_pool_hold(const modesp_pool_t *pool, uint32_t *avg_us, uint32_t *max_us);
+bool diag_trace_pool_hold_sum(const modesp_pool_t *pool, uint64_t *sum_ms, uint32_t *count); /* since reset */
 void diag_trace_live_bytes(uint64_t *requested, uint64_t *blocks);
 void diag_trace_reset(void);
 
@@ -80,12 +81,21 @@ void diag_trace_for_each_live(void (*fn)(const diag_record_t *rec, void *ctx), v
 /* The library clock in ms, truncated to 32 bits. */
 uint32_t diag_now_ms(void);
 
+/* health.c: the health state of a diagnostics object being initialised (pools and pm already set) */
+void diag_health_init(modesp_memory_diagnostics_t *diag, uint64_t now);
+
+/* user_hooks.c (tracing builds): the registered run-time hooks, from the trace hooks */
+void diag_user_on_alloc(const modesp_pool_t *pool, const void *block, uint32_t size, const char *file, int line);
+void diag_user_on_free(const modesp_pool_t *pool, const void *block);
+void diag_user_on_fail(const modesp_pool_t *pool, uint32_t size, const char *file, int line);
+
 /* failures.c */
+void diag_failure_record(const modesp_pool_t *pool, uint32_t size, const char *file, int line); /* any context */
 uint32_t diag_failures_recorded(void);
 void diag_failures_reset(void);
 
 /* advice.c */
-void diag_advice_note_request(size_t size);
+void diag_advice_note_request(size_t size, bool failed); /* any context */
 void diag_advice_reset(void);
 
 /* track.c */

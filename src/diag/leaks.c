@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * detect_potential_leaks: the live tracked blocks older than a threshold,
  * the oldest first, from the tracing side tables (trace_tables.c). The

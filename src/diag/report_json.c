@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The snapshot as JSON ("schema": 1, documented in the README) rendered into
  * a caller's buffer: no heap, no tree. The text is written straight into the
@@ -176,7 +177,8 @@ static void failures_json(jw_t *w)
 
 esp_err_t modesp_memory_diagnostics_to_json(const modesp_diag_snapshot_t *snap, char *buf, size_t size, size_t *needed)
 {
-    if (snap == NULL || (buf == NULL && size > 0u)) {
+    /* a caller's snapshot is not trusted: pools[] has MODESP_DIAG_MAX_POOLS entries */
+    if (snap == NULL || (buf == NULL && size > 0u) || snap->pool_count > MODESP_DIAG_MAX_POOLS) {
         return ESP_ERR_INVALID_ARG;
     }
     jw_t w = {buf, size, 0u};

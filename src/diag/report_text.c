@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The text report: one aligned row per pool, totals and the manager's
  * figures, then (tracing) hold times, heavy users and leaks, then the
@@ -43,13 +44,16 @@ static const char *level_name(modesp_pressure_level_t l)
     return l == MODESP_PRESSURE_CRITICAL ? "CRITICAL" : l == MODESP_PRESSURE_WARNING ? "WARNING" : "NORMAL";
 }
 
+/* A caller's snapshot may carry a NULL name; printf's %s must not see it. */
+static const char *name_or_unknown(const char *name) { return name != NULL ? name : "?"; }
+
 static void pools_section(const out_t *o, const modesp_diag_snapshot_t *s)
 {
     emit(o, "%-12s %6s %5s %5s %5s %4s %9s %9s %5s %5s %5s %8s %8s", "pool", "block", "cap", "used", "peak", "use%",
          "allocs", "frees", "fail", "exh", "bad", "alloc/s", "free/s");
     for (uint32_t i = 0u; i < s->pool_count; i++) {
         const modesp_diag_pool_stats_t *p = &s->pools[i];
-        emit(o, "%-12.12s %6u %5u %5u %5u %3u%% %9u %9u %5u %5u %5u %4u.%03u %4u.%03u", p->name,
+        emit(o, "%-12.12s %6u %5u %5u %5u %3u%% %9u %9u %5u %5u %5u %4u.%03u %4u.%03u", name_or_unknown(p->name),
              (unsigned)p->block_size, (unsigned)p->capacity, (unsigned)p->in_use, (unsigned)p->peak,
              (unsigned)p->utilization, (unsigned)p->allocs, (unsigned)p->frees, (unsigned)p->alloc_failures,
              (unsigned)p->exhausted, (unsigned)p->invalid_frees, (unsigned)(p->alloc_rate_milli / 1000u),
@@ -86,7 +90,7 @@ static void hold_section(const out_t *o, const modesp_diag_snapshot_t *s)
     for (uint32_t i = 0u; i < s->pool_count; i++) {
         const modesp_diag_pool_stats_t *p = &s->pools[i];
         if (p->tracked) {
-            emit(o, "%-12.12s %10u %10u", p->name, (unsigned)p->avg_hold_us, (unsigned)p->max_hold_us);
+            emit(o, "%-12.12s %10u %10u", name_or_unknown(p->name), (unsigned)p->avg_hold_us, (unsigned)p->max_hold_us);
         }
     }
 }
@@ -132,7 +136,8 @@ static void failures_section(const out_t *o)
 esp_err_t modesp_memory_diagnostics_report(const modesp_diag_snapshot_t *snap, uint32_t sections,
                                            uint32_t leak_threshold_ms, modesp_diag_line_fn sink, void *ctx)
 {
-    if (snap == NULL || sink == NULL) {
+    /* a caller's snapshot is not trusted: pools[] has MODESP_DIAG_MAX_POOLS entries */
+    if (snap == NULL || sink == NULL || snap->pool_count > MODESP_DIAG_MAX_POOLS) {
         return ESP_ERR_INVALID_ARG;
     }
     const out_t o = {sink, ctx};

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Statistics snapshot: every pool the diagnostics cover, their allocation
  * and free rates over a sliding window, and the system-wide figures.
@@ -53,9 +54,28 @@ esp_err_t modesp_memory_diagnostics_init_pools(modesp_memory_diagnostics_t *diag
         track_init(&diag->pools[i], pools[i], diag->last_now_us);
     }
     diag->pool_count = (uint32_t)count;
+    diag_health_init(diag, diag->last_now_us);
     diag_trace_attach(pools, count);
     diag->magic = DIAG_MAGIC;
     return ESP_OK;
+}
+
+/* Append `p` to list[] unless it is NULL or already there; count it as omitted when the list is full. */
+static void add_pool(const modesp_pool_t **list, size_t *n, uint32_t *omitted, const modesp_pool_t *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    for (size_t i = 0u; i < *n; i++) {
+        if (list[i] == p) {
+            return;
+        }
+    }
+    if (*n < MODESP_DIAG_MAX_POOLS) {
+        list[(*n)++] = p;
+    } else {
+        (*omitted)++;
+    }
 }
 
 esp_err_t modesp_memory_diagnostics_init(modesp_memory_diagnostics_t *diag, modesp_pool_manager_t *pm)
@@ -67,12 +87,13 @@ esp_err_t modesp_memory_diagnostics_init(modesp_memory_diagnostics_t *diag, mode
     size_t n = 0u;
     uint32_t omitted = 0u;
     for (const modesp_pool_t *p = modesp_pool_registry_next(NULL); p != NULL; p = modesp_pool_registry_next(p)) {
-        if (n < MODESP_DIAG_MAX_POOLS) {
-            list[n++] = p;
-        } else {
-            omitted++;
-        }
+        add_pool(list, &n, &omitted, p);
     }
+    /* The manager's pools even where nothing registered them (startup code that runs no constructors). */
+    for (int c = 0; pm != NULL && c < MODESP_CLASS_COUNT; c++) {
+        add_pool(list, &n, &omitted, modesp_pool_manager_get_pool(pm, (modesp_size_class_t)c));
+    }
+    add_pool(list, &n, &omitted, pm != NULL ? modesp_pool_manager_get_reserve_pool(pm) : NULL);
     const esp_err_t err = modesp_memory_diagnostics_init_pools(diag, pm, list, n);
     diag->pools_omitted = omitted;
     return err;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Tracing side tables: one record per block of every tracked pool, kept
  * outside the blocks (the pool's metadata word is full) and indexed by the
@@ -59,11 +60,18 @@ static const slice_t *slice_of(const modesp_pool_t *pool)
     return NULL;
 }
 
-static void on_alloc(const modesp_pool_t *pool, uint32_t index, const void *block, const char *file, int line,
-                     void *ctx)
+/* A manager pool (class or reserve): its requests feed the size histogram of the advice. */
+static bool managed(const modesp_pool_t *pool) { return pool->magic == MODESP_POOL_MAGIC_MANAGED; }
+
+static void on_alloc(const modesp_pool_t *pool, uint32_t index, const void *block, uint32_t size, const char *file,
+                     int line, void *ctx)
 {
     (void)block;
     (void)ctx;
+    if (size != 0u && managed(pool)) {
+        diag_advice_note_request(size, false);
+    }
+    diag_user_on_alloc(pool, block, size, file, line);
     const slice_t *sl = slice_of(pool);
     if (sl == NULL || index >= sl->capacity) {
         return;
@@ -74,7 +82,7 @@ static void on_alloc(const modesp_pool_t *pool, uint32_t index, const void *bloc
     s_file[i] = file;
     s_line[i] = (uint16_t)(line < 0 ? 0 : (line > 0xFFFF ? 0xFFFF : line));
     s_time[i] = diag_now_ms();
-    s_req[i] = 0u;
+    s_req[i] = (uint16_t)(size > 0xFFFFu ? 0xFFFFu : size);
     __atomic_store_n(&s_owner[i], (uint8_t)(owner + 1u), __ATOMIC_RELEASE);
     diag_owner_on_alloc(owner, sl->block_size);
     if (!isr) {
@@ -86,6 +94,7 @@ static void on_free(const modesp_pool_t *pool, uint32_t index, const void *block
 {
     (void)block;
     (void)ctx;
+    diag_user_on_free(pool, block);
     const slice_t *sl = slice_of(pool);
     if (sl == NULL || index >= sl->capacity) {
         return;
@@ -114,7 +123,18 @@ static void on_free(const modesp_pool_t *pool, uint32_t index, const void *block
     diag_owner_on_free((uint8_t)(rec - 1u), sl->block_size);
 }
 
-static const modesp_trace_hooks_t s_hooks = {on_alloc, on_free, NULL};
+/* Every failed request: the failure ring, the owner's failures, the advice's histogram. */
+static void on_fail(const modesp_pool_t *pool, uint32_t size, const char *file, int line, void *ctx)
+{
+    (void)ctx;
+    if (size != 0u && managed(pool)) {
+        diag_advice_note_request(size, true);
+    }
+    diag_failure_record(pool, size, file, line);
+    diag_user_on_fail(pool, size, file, line);
+}
+
+static const modesp_trace_hooks_t s_hooks = {on_alloc, on_free, NULL, on_fail};
 
 void diag_trace_attach(const modesp_pool_t *const *pools, size_t count)
 {
@@ -139,16 +159,6 @@ void diag_trace_attach(const modesp_pool_t *const *pools, size_t count)
     (void)modesp_trace_set_hooks(&s_hooks);
 }
 
-void diag_trace_set_requested(const modesp_pool_t *pool, const void *block, uint32_t size)
-{
-    const slice_t *sl = slice_of(pool);
-    uint32_t idx = 0u;
-    if (sl == NULL || modesp_pool_block_index(pool, block, &idx) != ESP_OK || idx >= sl->capacity) {
-        return;
-    }
-    s_req[sl->base + idx] = (uint16_t)(size > 0xFFFFu ? 0xFFFFu : size);
-}
-
 bool diag_trace_pool_hold(const modesp_pool_t *pool, uint32_t *avg_ms, uint32_t *max_ms)
 {
     const slice_t *sl = slice_of(pool);
@@ -163,6 +173,21 @@ bool diag_trace_pool_hold(const modesp_pool_t *pool, uint32_t *avg_ms, uint32_t 
     *max_ms = sl->hold_max_ms;
     modesp_port_critical_exit(s);
     *avg_ms = cnt != 0u ? (uint32_t)(sum / cnt) : 0u;
+    return true;
+}
+
+bool diag_trace_pool_hold_sum(const modesp_pool_t *pool, uint64_t *sum_ms, uint32_t *count)
+{
+    const slice_t *sl = slice_of(pool);
+    *sum_ms = 0u;
+    *count = 0u;
+    if (sl == NULL) {
+        return false;
+    }
+    const uint32_t s = modesp_port_critical_enter();
+    *sum_ms = sl->hold_sum_ms;
+    *count = sl->hold_count;
+    modesp_port_critical_exit(s);
     return true;
 }
 
@@ -228,18 +253,19 @@ void diag_trace_attach(const modesp_pool_t *const *pools, size_t count)
     (void)count;
 }
 
-void diag_trace_set_requested(const modesp_pool_t *pool, const void *block, uint32_t size)
-{
-    (void)pool;
-    (void)block;
-    (void)size;
-}
-
 bool diag_trace_pool_hold(const modesp_pool_t *pool, uint32_t *avg_ms, uint32_t *max_ms)
 {
     (void)pool;
     *avg_ms = 0u;
     *max_ms = 0u;
+    return false;
+}
+
+bool diag_trace_pool_hold_sum(const modesp_pool_t *pool, uint64_t *sum_ms, uint32_t *count)
+{
+    (void)pool;
+    *sum_ms = 0u;
+    *count = 0u;
     return false;
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * TRACK_MEMORY_USAGE: per-task counters the trace hooks keep (allocations,
  * frees, net block bytes and their high-water mark), read at the entry and
