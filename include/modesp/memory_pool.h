@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * modesp_mempool: deterministic, fragmentation-free memory for ModESP modules.
  *
@@ -6,6 +7,7 @@
  *   pool_manager.h  size-class manager (get_pool_manager())
  *   pooled.h        typed and scoped pooled objects (make_pooled<T>, PooledPtr<T>)
  *   mempool_err.h   error codes
+ * In C++ it also gives the guide's C++ API (the modesp/ .hpp headers, namespace ModESP).
  */
 #ifndef MODESP_MEMORY_POOL_H
 #define MODESP_MEMORY_POOL_H
@@ -15,5 +17,12 @@
 #include "modesp/mempool_err.h"
 #include "modesp/pool_manager.h"
 #include "modesp/pooled.h"
+
+#ifdef __cplusplus                 /* the guide's C++ API, header-only over the C calls */
+#include "modesp/event_bus.hpp"    /* PooledEventBus::publish_pooled, EventSubscription */
+#include "modesp/pool_manager.hpp" /* get_pool_manager(), PressureListener */
+#include "modesp/pooled_ptr.hpp"   /* make_pooled<T>(), PooledPtr<T> */
+#include "modesp/static_pool.hpp"  /* StaticMemoryPool<BlockSize, Count> */
+#endif
 
 #endif /* MODESP_MEMORY_POOL_H */
