@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Guide section 6, "Command queue with pooled commands", in C.
  *

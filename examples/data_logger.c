@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Guide section 4, "Module-specific memory pools", in C.
  *

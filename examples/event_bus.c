@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Guide section 2, "Event publishing with pooled memory", in C.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What every example does to check itself: count failed checks, verify at
  * the end that the manager is intact and nothing is left allocated, and

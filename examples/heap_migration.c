@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Guide section 8, "Migration from heap allocation", in C.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Guide section 6, "Ring buffer with pooled blocks", in C.
  *

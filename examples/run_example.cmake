@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Run one example (cmake -DEXAMPLE=<path> -P run_example.cmake), pass its
 # output through, and report a non-zero exit status or a crash in words the
 # test's FAIL_REGULAR_EXPRESSION matches (CTest ignores the exit code of a
