@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Corruption sweep (issue 18): over many seeded trials, a private pool in a
  * random state (some blocks live, the free list scrambled by frees in random

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Differential fuzzer (libFuzzer) of one user pool and the pool manager.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Replays fuzz inputs without libFuzzer (for `make coverage` with gcc):
  * each argument is a file or a directory of files, fed once to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Soak (issue 18): 4 threads mix every manager and pool operation for
  * SOAK_SECONDS (argv[1], default 600). Every 200 ms the main thread stops
