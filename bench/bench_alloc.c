@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Allocator wrappers: one non-inlined function per operation per allocator,
  * so each is reached the same way (see bench_alloc.h).
@@ -42,6 +43,22 @@ static NOINLINE int pool_release(void *p, size_t size)
 {
     (void)size;
     return modesp_pool_deallocate(&bench_pool, p) != ESP_OK;
+}
+
+/* The same pool with 255 blocks: a packed head (count of blocks out beside the
+ * index), so its statistics cost no atomic operation. 255 covers A and B. */
+MODESP_POOL_DEFINE_STATIC(bench_pool255, BENCH_FIXED_SIZE, 255);
+
+static NOINLINE void *pool255_alloc(size_t size)
+{
+    (void)size;
+    return modesp_pool_allocate(&bench_pool255);
+}
+
+static NOINLINE int pool255_release(void *p, size_t size)
+{
+    (void)size;
+    return modesp_pool_deallocate(&bench_pool255, p) != ESP_OK;
 }
 
 static modesp_pool_manager_t *s_pm;
@@ -214,7 +231,10 @@ static NOINLINE int spinlock_release(void *p, size_t size)
 /* ------------------------------------------------------------------ table */
 
 bench_alloc_t bench_allocs[] = {
-    {"pool", pool_alloc, pool_release, true, false, true, "modesp_pool_allocate/deallocate, 64-byte pool"},
+    {"pool", pool_alloc, pool_release, true, false, true,
+     "modesp_pool_allocate/deallocate, 64-byte pool of 4096 blocks (in_use an atomic counter)"},
+    {"pool255", pool255_alloc, pool255_release, false, false, true,
+     "modesp_pool_allocate/deallocate, 64-byte pool of 255 blocks (packed head; too small for C and D)"},
     {"manager", manager_alloc, manager_release, true, true, true,
      "modesp_pool_manager_allocate (STRICT) / _free, bench class counts"},
     {"glibc", glibc_alloc, glibc_release, true, true, true, "glibc ptmalloc via __libc_malloc/__libc_free"},
@@ -292,17 +312,25 @@ bool bench_alloc_init(void)
     return true;
 }
 
-int bench_alloc_check_pools(void)
+static int check_pool(const char *label, const modesp_pool_t *pool)
 {
-    int bad = 0;
     modesp_pool_stats_t st;
-    if (modesp_pool_get_stats(&bench_pool, &st) != ESP_OK || st.invalid_frees != 0u || st.corruptions != 0u ||
-        st.in_use != 0u || modesp_pool_check_integrity(&bench_pool, NULL) != ESP_OK) {
+    int bad = 0;
+    if (modesp_pool_get_stats(pool, &st) != ESP_OK || st.invalid_frees != 0u || st.corruptions != 0u ||
+        st.in_use != 0u || modesp_pool_check_integrity(pool, NULL) != ESP_OK) {
         bad = 1;
     }
-    printf("pool self-check: %s (in_use %u, peak %u, alloc failures %u, invalid frees %u, corruptions %u)\n",
-           bad ? "FAILED" : "ok", (unsigned)st.in_use, (unsigned)st.peak, (unsigned)st.alloc_failures,
-           (unsigned)st.invalid_frees, (unsigned)st.corruptions);
+    printf("%s self-check: %s (in_use %u, peak %u, allocations %u, alloc failures %u, invalid frees %u, "
+           "corruptions %u)\n",
+           label, bad ? "FAILED" : "ok", (unsigned)st.in_use, (unsigned)st.peak, (unsigned)st.total_allocs,
+           (unsigned)st.alloc_failures, (unsigned)st.invalid_frees, (unsigned)st.corruptions);
+    return bad;
+}
+
+int bench_alloc_check_pools(void)
+{
+    int bad = check_pool("pool", &bench_pool);
+    bad |= check_pool("pool255", &bench_pool255);
     modesp_pool_manager_stats_t ms;
     int cls_bad = 0;
     if (modesp_pool_manager_get_stats(s_pm, &ms) == ESP_OK) {

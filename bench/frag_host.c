@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Host part of the fragmentation study (issue 9): a uniform 1..512-byte
  * request stream against the manager with the DEFAULT class configuration,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Merge the partial result files of `make bench` (timings) and `make bench-instr`
 (instruction counts) into one results.json, so each target can run alone
 without erasing the other's figures. Missing inputs are skipped.

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Format build/bench/results.json as the Markdown tables of bench/README.md.
 Usage: results_md.py RESULTS_JSON
 """
 import json
 import sys
 
-ORDER = ["pool", "manager", "glibc", "jemalloc", "mimalloc", "tcmalloc", "null", "floor", "spinlock"]
+ORDER = ["pool", "pool255", "manager", "glibc", "jemalloc", "mimalloc", "tcmalloc", "null", "floor", "spinlock"]
 
 
 def main():

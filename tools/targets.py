@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Cross-build the library for the embedded targets and report code size.
 
 `make targets` runs this. For every target and configuration it compiles the
@@ -183,14 +184,16 @@ def biggest_functions(prefix, objs, n=10):
     return sorted(rows, reverse=True)[:n]
 
 
-def min_app(target, cfg_dir, obj_dir, layers):
-    """Link targets/size/min_app.c with --gc-sections; bytes of .text/.rodata each layer keeps, from the map."""
+def min_app(target, cfg_dir, obj_dir, layers, source="targets/size/min_app.c"):
+    """Link `source` (targets/size/min_app.c: alloc/free only; min_bus_app.c: the event bus) with --gc-sections;
+    bytes of .text/.rodata each layer keeps, from the map."""
     if "link" not in target:
         return None  # no libc to link against
-    app = compile_one(target, cfg_dir, obj_dir, "targets/size/min_app.c")
+    app = compile_one(target, cfg_dir, obj_dir, source)
     objs = [o for _, _, os_ in layers for o in os_]
-    elf = os.path.join(obj_dir, "min_app.elf")
-    mapfile = os.path.join(obj_dir, "min_app.map")
+    stem = os.path.basename(source)[:-2]
+    elf = os.path.join(obj_dir, stem + ".elf")
+    mapfile = os.path.join(obj_dir, stem + ".map")
     # The compile flags pick the multilib; "link" adds the libc and may override -march.
     run([target["prefix"] + "gcc"] + target["flags"] + target["link"] + ["-nostartfiles", "-Wl,--gc-sections", "-Wl,-e,main",
         "-Wl,-Map=" + mapfile, app] + objs + ["-o", elf])
@@ -226,7 +229,10 @@ def build(target, cfg_name, cfg_dir, out):
         present = [s for s in srcs if os.path.exists(os.path.join(ROOT, s))]
         objs = [compile_one(target, cfg_dir, obj_dir, s) for s in present]
         layers.append((layer, srcs, objs))
-    return layers, min_app(target, cfg_dir, obj_dir, layers)
+    kept = min_app(target, cfg_dir, obj_dir, layers)
+    if kept is not None and any(name == "event bus" and objs for name, _, objs in layers):
+        kept["bus app"] = min_app(target, cfg_dir, obj_dir, layers, "targets/size/min_bus_app.c")
+    return layers, kept
 
 
 def main():
@@ -285,6 +291,14 @@ def main():
                                                           kept.get("port", 0)))
                 records.append({"target": t["name"], "config": cname, "object": "core linked in min_app",
                                 "text": core_kept, "data": None, "bss": None})
+                bus_app = kept.get("bus app")
+                if bus_app is not None:
+                    print("  linked into targets/size/min_bus_app.c (subscribe, publish, ISR publish, process):"
+                          " event bus .text %d, core %d, port %d" % (bus_app.get("event bus", 0),
+                                                                    bus_app.get("pool", 0) + bus_app.get("manager", 0),
+                                                                    bus_app.get("port", 0)))
+                    records.append({"target": t["name"], "config": cname, "object": "event bus linked in min_bus_app",
+                                    "text": bus_app.get("event bus", 0), "data": None, "bss": None})
             if t["name"] == "cortex-m4f" and cname == "default":
                 core_m4 = (core_text, manager_objs, t["prefix"])
     with open(os.path.join(out, "size.json"), "w") as f:
@@ -300,6 +314,8 @@ def main():
             print("Biggest core functions (nm --size-sort):")
             for size, sym, obj in biggest_functions(prefix, objs):
                 print("  %6d  %-44s %s" % (size, sym, obj))
+    # The C++ layer (issue 20): the same module app in C++ and in C, linked and compared.
+    print(run([PYTHON, "tests/cpp/size/measure_cpp_layer.py", "--out", os.path.join(out, "cpp")]).rstrip("\n"))
     print()
     print("wrote " + os.path.relpath(os.path.join(out, "size.json"), ROOT))
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fragmentation firmware for the Cortex-M4 (QEMU mps2-an386), issue 9.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Host side of run 2's set-up: replay the workload with allocations that never
  * fail and print what the firmware build needs, as make variables:

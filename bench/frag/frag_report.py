@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Print and plot the fragmentation runs written by run_frag.sh.
 
 For each heap factor F: OUT/fF/run1.txt, run2.txt (firmware output) and

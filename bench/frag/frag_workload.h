@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The controller-like workload of the fragmentation study (issue 9), shared by
  * the Cortex-M4 firmware and the host tool that sizes the pools from its peaks.

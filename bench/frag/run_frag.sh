@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Fragmentation study on the Cortex-M4 QEMU image (issue 9), end to end:
 #  1. host: replay the workload without limits -> heap size N and class peaks
 #  2. generate run 2's sdkconfig.h (class counts = those peaks, no reserve)

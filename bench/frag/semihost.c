@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Output of the fragmentation firmware: semihosting (targets/qemu/cortex_m/
  * arm_semihost.h) behind a small buffer, so a line costs one trap instead of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ARM semihosting calls used by the fragmentation firmware (QEMU -semihosting). */
 #ifndef FRAG_SEMIHOST_H
 #define FRAG_SEMIHOST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Minimal start-up for the fragmentation firmware: vector table, .data/.bss
  * set-up, main(), and the end of the run reported to QEMU through semihosting.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * newlib's system-call layer. Only _sbrk matters (frag_main.c); the rest are
  * linked in by newlib's reentrancy and stdio glue that the firmware never

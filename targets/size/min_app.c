@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The smallest useful application, for `make targets`: one fixed pool and the
  * manager, one allocation and one free of each. Linked with --gc-sections it

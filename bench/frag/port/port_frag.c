@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The library's port for the fragmentation firmware: one core, no RTOS, no
  * interrupts in use. Just enough for the manager's STRICT path; WAIT has

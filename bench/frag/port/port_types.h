@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bare-metal single-core port (fragmentation firmware only): complete types for src/port/port.h. */
 #ifndef MODESP_PORT_TYPES_H
 #define MODESP_PORT_TYPES_H
