@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Generates sdkconfig.h twice, with and without an sdkconfig that changes a
 # count, and checks the header follows the file (run by CTest with -P).
 file(MAKE_DIRECTORY ${WORK})

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # sdkconfig mistakes are refused, never ignored (run by CTest with -P).
 # The integration guide's section-10 lines, inline comments included, are
 # accepted; each bad file makes gen_config.py exit non-zero, print

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Compiled by CTest, not run: modesp_pooled_free takes the address of a
  * pointer variable. CASE=0 is the control with every call that must compile

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Compiled by CTest with the project's warnings (MODESP_WARNINGS), not run:
  * a goto (CASE=1) or a switch (CASE=2) that jumps into the scope of a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Compiled by CTest with -Wall -Werror, not run: modesp_pooled_release
  * returns the variable's own pointer type (GCC and Clang), so handing a

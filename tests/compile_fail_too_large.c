@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Compiled by CTest, not run: modesp_make_pooled of a type larger than the
  * largest class must not compile (EXTRA=1), while the same code with a type

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Kconfig reaches the build: the pools' sizes, counts, reserve and defaults
  * are those of the sdkconfig this variant was generated from. The expected

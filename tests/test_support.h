@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared helpers for the cmocka suites. */
 #ifndef MODESP_TEST_SUPPORT_H
 #define MODESP_TEST_SUPPORT_H

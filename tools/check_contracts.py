@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Check that every public function of the headers states its contract.
 
 Issue 13, "Contracts": the comment block directly above each function

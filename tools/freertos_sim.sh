@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Build and run tests/freertos/freertos_sim_test.c on the real FreeRTOS kernel,
 # POSIX simulator port (portable/ThirdParty/GCC/Posix), with the library's
 # FreeRTOS port. Not part of CI: the kernel is not in this repository.

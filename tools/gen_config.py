@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Generate sdkconfig.h for the host build from the component's Kconfig.
 
 The same Kconfig ESP-IDF reads on a device; values come from its defaults,

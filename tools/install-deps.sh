@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Install the Debian packages of the given groups of tools/debian-packages.txt
 # (test, check, cross, bench, or all) that are not installed yet.
 #

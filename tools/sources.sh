@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Print the library's sources of the given layers (src/sources.txt), or with
 # --warnings the flags of the given warning sets (tools/warnings.txt), as one
 # line of space-separated words. Paths are relative to the project root.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make verify: model-check the Promela models in tests/model with spin.
 # Each run states what it must find: "clean" (exhaustive search, no error) or
 # "error" (the checker must find the violation: the check can fail). A run

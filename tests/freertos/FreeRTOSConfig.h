@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Kernel configuration for tests/freertos/freertos_sim_test.c on the FreeRTOS
  * POSIX simulator port (tools/freertos_sim.sh). Our own file: the kernel

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The library on the real FreeRTOS kernel (POSIX simulator port), through
  * src/port/freertos. Built and run by tools/freertos_sim.sh; not part of CI
