@@ -11,7 +11,11 @@
  * ticks later), so no block of the module lives long enough to look like a
  * leak; when its class is empty the STRICT requests fail and are recorded
  * with this file's line (exhaust scenario).
+ * The bus delivers on the event-loop thread while the module's task drops
+ * and refills the buffers: s_lock makes the handler's look at s_buf and its
+ * write one step, so it never writes into a buffer just freed.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -21,7 +25,8 @@
 #define BUFFER_SIZE 240u /* LARGE class */
 #define ROTATE_S    4u
 
-static uint8_t *s_buf[BUFFERS];
+static uint8_t *s_buf[BUFFERS]; /* under s_lock */
+static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic int s_want_low; /* -1 no request, 0 leave, 1 enter */
 static modesp_bus_sub_t s_sub;
 static _Atomic uint32_t s_readings;
@@ -42,9 +47,13 @@ static void on_temperature(const modesp_event_t *ev, void *ctx)
 {
     demo_world_t *w = ctx;
     float v = 0.0f;
-    if (modesp_event_get_f32(ev, "value", &v) == ESP_OK && s_buf[0] != NULL) {
-        const uint32_t i = atomic_fetch_add(&s_readings, 1) % (BUFFER_SIZE / sizeof(float));
-        memcpy(s_buf[0] + i * sizeof(float), &v, sizeof v);
+    if (modesp_event_get_f32(ev, "value", &v) == ESP_OK) {
+        pthread_mutex_lock(&s_lock);
+        if (s_buf[0] != NULL) {
+            const uint32_t i = atomic_fetch_add(&s_readings, 1) % (BUFFER_SIZE / sizeof(float));
+            memcpy(s_buf[0] + i * sizeof(float), &v, sizeof v);
+        }
+        pthread_mutex_unlock(&s_lock);
     }
     atomic_fetch_add(&w->c.delivered, 1);
 }
@@ -53,6 +62,7 @@ static void on_temperature(const modesp_event_t *ev, void *ctx)
 static void fill(demo_world_t *w)
 {
     const uint32_t want = atomic_load(&w->low_memory_mode) ? 1u : BUFFERS;
+    pthread_mutex_lock(&s_lock);
     for (uint32_t i = 0; i < want; i++) {
         if (s_buf[i] == NULL) {
             atomic_fetch_add(&w->c.allocs_tried, 1);
@@ -62,16 +72,19 @@ static void fill(demo_world_t *w)
             }
         }
     }
+    pthread_mutex_unlock(&s_lock);
 }
 
 static void drop_from(demo_world_t *w, uint32_t first)
 {
+    pthread_mutex_lock(&s_lock);
     for (uint32_t i = first; i < BUFFERS; i++) {
         if (s_buf[i] != NULL) {
             (void)modesp_pool_manager_free(w->pm, s_buf[i]);
             s_buf[i] = NULL;
         }
     }
+    pthread_mutex_unlock(&s_lock);
 }
 
 static void memory_aware_init(demo_world_t *w)
