@@ -585,7 +585,12 @@ HOT_INLINE void *pool_take(modesp_pool_t *p, uint32_t tag MP_SITE_PARAMS)
             if (MP_LIKELY(mp_cas(&p->head, &h, nh, MP_ACQUIRE, MP_ACQUIRE))) { /* P4 */
                 MP_PAUSE(MP_PAUSE_POP_BEFORE_CLAIM, p);
                 uint32_t expected = w; /* P5, or the rare cases out of line (a lost P5 is tried again there) */
-                if (MP_UNLIKELY((((old ^ nh) >> 31) | (MODESP_POISON_ENABLED ? (w & META_POISONED) : 0u)) != 0u) ||
+#if MODESP_POISON_ENABLED
+                const uint32_t rare = ((old ^ nh) >> 31) | (w & META_POISONED); /* tag's top bit flipped, poisoned */
+#else
+                const uint32_t rare = (old ^ nh) >> 31; /* the tag's top bit flipped */
+#endif
+                if (MP_UNLIKELY(rare != 0u) ||
                     MP_UNLIKELY(!mp_cas(&meta[idx], &expected, claimed_word(w, tag), MP_RELAXED, MP_RELAXED))) {
                     return pool_take_finish(p, idx, w, old, nh, tag MP_SITE_ARGS);
                 }
