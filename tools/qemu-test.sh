@@ -110,21 +110,21 @@ RV_LINK="riscv64-unknown-elf-gcc -march=rv32imac -mabi=ilp32 --specs=picolibc.sp
 
 # shellcheck disable=SC2086
 build cortex-m4-mps2-an386 default "$M4" "$M4 $ARM_LINK -T mps2_an386.ld" \
-    $LIB_SRCS $(tools/sources.sh arch-cortex_m) $Q/selftest.c $Q/cortex_m/startup.c
+    $LIB_SRCS $(tools/sources.sh arch-cortex_m) $Q/selftest.c $Q/console.c $Q/cortex_m/startup.c
 # shellcheck disable=SC2086
 build rv32imac-virt default "$RV" "$RV_LINK" \
-    $LIB_SRCS $(tools/sources.sh arch-riscv) $Q/selftest.c $Q/riscv/platform.c $Q/riscv/start.S
+    $LIB_SRCS $(tools/sources.sh arch-riscv) $Q/selftest.c $Q/console.c $Q/riscv/platform.c $Q/riscv/start.S
 # shellcheck disable=SC2086
 build rv32imc-virt default "$RVC" "$RV_LINK" \
-    $LIB_SRCS $(tools/sources.sh arch-riscv) $Q/selftest.c $Q/riscv/platform.c $Q/riscv/start.S
+    $LIB_SRCS $(tools/sources.sh arch-riscv) $Q/selftest.c $Q/console.c $Q/riscv/platform.c $Q/riscv/start.S
 # shellcheck disable=SC2086
 build cortex-m0plus-microbit microbit "$M0 -DCPU_HZ=16000000u" "$M0 $ARM_LINK -T microbit.ld" \
-    $LIB_SRCS $(tools/sources.sh arch-cortex_m) $Q/selftest.c $Q/cortex_m/startup.c
+    $LIB_SRCS $(tools/sources.sh arch-cortex_m) $Q/selftest.c $Q/console.c $Q/cortex_m/startup.c
 # The dual-hart self-test (riscv/dual_hart.c): two harts, each with a main loop and its own timer
 # interrupt, on the same pools; riscv/port_riscv_smp.c (per-hart "in ISR", a critical section that
 # excludes the other hart) replaces the one-hart arch-riscv half. MODESP_TEST_HOOKS=1: the pause
 # points count CAS attempts per hart. Once with the LL/SC pop, once with the CAS pop (as on Xtensa).
-DUAL_SRCS="$Q/riscv/dual_hart.c $Q/riscv/dual_hammer.c $Q/riscv/platform.c $Q/riscv/start.S $Q/riscv/port_riscv_smp.c"
+DUAL_SRCS="$Q/riscv/dual_hart.c $Q/console.c $Q/riscv/dual_hammer.c $Q/riscv/platform.c $Q/riscv/start.S $Q/riscv/port_riscv_smp.c"
 # shellcheck disable=SC2086
 build rv32imac-virt-dual default "$RV -DMODESP_TEST_HOOKS=1" "$RV_LINK" $LIB_SRCS $DUAL_SRCS
 # shellcheck disable=SC2086
@@ -132,18 +132,18 @@ build rv32imac-virt-dual-cas default "$RV -DMODESP_TEST_HOOKS=1 -DMODESP_POOL_NO
 # The event-bus self-test (bus_selftest.c): its own image, the timer ISR publishes, main dispatches.
 # shellcheck disable=SC2086
 build cortex-m4-mps2-an386-bus default "$M4" "$M4 $ARM_LINK -T mps2_an386.ld" \
-    $LIB_SRCS $(tools/sources.sh bus arch-cortex_m) $Q/bus_selftest.c $Q/cortex_m/startup.c
+    $LIB_SRCS $(tools/sources.sh bus arch-cortex_m) $Q/bus_selftest.c $Q/console.c $Q/cortex_m/startup.c
 # shellcheck disable=SC2086
 build rv32imac-virt-bus default "$RV" "$RV_LINK" \
-    $LIB_SRCS $(tools/sources.sh bus arch-riscv) $Q/bus_selftest.c $Q/riscv/platform.c $Q/riscv/start.S
+    $LIB_SRCS $(tools/sources.sh bus arch-riscv) $Q/bus_selftest.c $Q/console.c $Q/riscv/platform.c $Q/riscv/start.S
 # The post-mortem demo (postmortem_demo.c): boot 1 saves a record into .noinit RAM and resets the machine,
 # boot 2 reads it back; the linker script keeps .noinit out of the loaded and cleared sections.
 # shellcheck disable=SC2086
 build cortex-m4-mps2-an386-postmortem default "$M4" "$M4 $ARM_LINK -T mps2_an386_noinit.ld" \
-    $LIB_SRCS $(tools/sources.sh diag arch-cortex_m) $Q/postmortem_demo.c $Q/cortex_m/startup.c
+    $LIB_SRCS $(tools/sources.sh diag arch-cortex_m) $Q/postmortem_demo.c $Q/console.c $Q/cortex_m/startup.c
 # shellcheck disable=SC2086
 build rv32imc-virt-bus default "$RVC" "$RV_LINK" \
-    $LIB_SRCS $(tools/sources.sh bus arch-riscv) $Q/bus_selftest.c $Q/riscv/platform.c $Q/riscv/start.S
+    $LIB_SRCS $(tools/sources.sh bus arch-riscv) $Q/bus_selftest.c $Q/console.c $Q/riscv/platform.c $Q/riscv/start.S
 
 SEMIHOST="-nographic -semihosting-config enable=on,target=native"
 # shellcheck disable=SC2086

@@ -40,6 +40,7 @@
 #include "mp_llsc.h" /* private: the pop variant fixed_pool.o was built with (MODESP_POOL_LLSC_STATS) */
 #include "port.h"    /* private: modesp_port_in_isr */
 #include "selftest.h"
+#include "console.h"
 
 #ifndef BUS_TICKS
 #define BUS_TICKS 20000u /* timer interrupts with the publisher on */
@@ -56,40 +57,7 @@
 
 static modesp_event_bus_t s_bus; /* all-zero: an empty bus */
 
-/* ------------------------------------------------------------------ output and checks */
-
-static void out(const char *s) { plat_puts(s); }
-
-static void out_u(uint32_t v)
-{
-    char buf[12];
-    char *p = buf + sizeof buf - 1;
-    *p = '\0';
-    do {
-        *--p = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v != 0u);
-    out(p);
-}
-
-static void out_kv(const char *key, uint32_t v)
-{
-    out(" ");
-    out(key);
-    out("=");
-    out_u(v);
-}
-
-void modesp_port_baremetal_console_write(const char *text, size_t len)
-{
-    char buf[136];
-    size_t n = len < sizeof buf - 1u ? len : sizeof buf - 1u;
-    for (size_t i = 0; i < n; i++) {
-        buf[i] = text[i];
-    }
-    buf[n] = '\0';
-    out(buf);
-}
+/* ------------------------------------------------------------------ checks (output: console.c) */
 
 static uint32_t s_checks;
 static uint32_t s_failures;

@@ -16,6 +16,7 @@
 
 #include "modesp/memory_diagnostics.h"
 #include "mp_llsc.h" /* private: the pop variant fixed_pool.o was built with (MODESP_POOL_LLSC_STATS) */
+#include "console.h"
 #include "selftest.h"
 
 #define SCB_AIRCR (*(volatile uint32_t *)0xE000ED0Cu)
@@ -24,25 +25,11 @@ static MODESP_DIAG_NOINIT_ATTR modesp_diag_postmortem_t s_pm;
 
 static int s_failed;
 
-static void out(const char *text) { plat_puts(text); }
-
-static void out_u32(uint32_t v)
-{
-    char buf[11];
-    char *p = buf + sizeof buf - 1;
-    *p = '\0';
-    do {
-        *--p = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v != 0u);
-    out(p);
-}
-
 #define CHECK(cond)                                                                                                    \
     do {                                                                                                               \
         if (!(cond)) {                                                                                                 \
             out("CHECK FAILED: " #cond " at line ");                                                                   \
-            out_u32((uint32_t)__LINE__);                                                                               \
+            out_u((uint32_t)__LINE__);                                                                                 \
             out("\n");                                                                                                 \
             s_failed++;                                                                                                \
         }                                                                                                              \

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../console.h"
 #include "../selftest.h"
 #include "dual_hammer.h"
 #include "hart.h"
@@ -40,42 +41,7 @@
 #define DUAL_INTERRUPTS 100000u
 #endif
 
-/* ------------------------------------------------------------------ output */
-
-static void out(const char *s) { plat_puts(s); }
-
-static void out_u(uint32_t v)
-{
-    char buf[12];
-    char *p = buf + sizeof buf - 1;
-    *p = '\0';
-    do {
-        *--p = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v != 0u);
-    out(p);
-}
-
-static void out_kv(const char *key, uint32_t v)
-{
-    out(" ");
-    out(key);
-    out("=");
-    out_u(v);
-}
-
-/* Log lines of the library go to the same console. */
-void modesp_port_baremetal_console_write(const char *text, size_t len)
-{
-    char buf[136];
-    size_t n = 0;
-    while (n < len && n < sizeof buf - 1u) {
-        buf[n] = text[n];
-        n++;
-    }
-    buf[n] = '\0';
-    out(buf);
-}
+/* ------------------------------------------------------------------ checks (output: ../console.c) */
 
 static uint32_t s_checks;
 static uint32_t s_failures;

@@ -53,7 +53,7 @@ CFLAGS="$CFLAGS -DMODESP_POOL_LLSC_STATS -DMODESP_TEST_HOOKS=1 -DMODESP_POOL_NO_
 CFLAGS="$CFLAGS -DDUAL_INTERRUPTS=${DUAL_INTERRUPTS:-20000}u"
 RV="riscv64-unknown-elf-gcc -march=rv32imac_zicsr -mabi=ilp32 --specs=picolibc.specs"
 objs=""
-for src in $(tools/sources.sh pool manager errors port-baremetal) $Q/riscv/dual_hart.c $Q/riscv/dual_hammer.c \
+for src in $(tools/sources.sh pool manager errors port-baremetal) $Q/riscv/dual_hart.c $Q/console.c $Q/riscv/dual_hammer.c \
     $Q/riscv/platform.c $Q/riscv/start.S $Q/riscv/port_riscv_smp.c; do
     obj="$OUT/obj/$(basename "$src").o"
     # shellcheck disable=SC2086 # word splitting of flag lists is intended
