@@ -157,6 +157,7 @@ static void start(runner_t *r, int point, void (*op)(void *), void *arg)
     assert_int_equal(pthread_create(&r->thread, NULL, runner_main, r), 0);
 }
 
+#if MODESP_PRESSURE_CALLBACKS_ENABLED /* these two serve the pressure tests only */
 /* True when the runner finished within ms (polled: the runner may spin). */
 static int finished_within(runner_t *r, long ms)
 {
@@ -187,6 +188,7 @@ static void must_return(void (*op)(void *), void *arg, long ms, const char *what
         fail();
     }
 }
+#endif
 
 /* --------------------------------------------- pool: free, pop, stats, check */
 
@@ -395,6 +397,9 @@ static void test_check_while_allocating(void **state)
 
 /* ------------------------------------------------------- manager: pressure */
 
+/* The pressure-change ring and callbacks (compiled out in the minimal profile). */
+#if MODESP_PRESSURE_CALLBACKS_ENABLED
+
 static uint32_t g_changes;
 static modesp_pressure_level_t g_last_to;
 
@@ -539,6 +544,7 @@ static void test_unregistered_callback_not_called_for_later_changes(void **state
     restore_thresholds();
     assert_manager_clean();
 }
+#endif /* MODESP_PRESSURE_CALLBACKS_ENABLED */
 
 int main(void)
 {
@@ -547,8 +553,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tag_wrap_hands_out_no_block_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset_stats_racing_allocation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_while_allocating, setup, teardown),
+#if MODESP_PRESSURE_CALLBACKS_ENABLED
         cmocka_unit_test_setup_teardown(test_pressure_writer_paused_before_ring, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unregistered_callback_not_called_for_later_changes, setup, teardown),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

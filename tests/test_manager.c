@@ -20,6 +20,14 @@ static const size_t k_count[MODESP_CLASS_COUNT] = {CONFIG_MEMORY_POOL_TINY_COUNT
                                                    CONFIG_MEMORY_POOL_MEDIUM_COUNT, CONFIG_MEMORY_POOL_LARGE_COUNT,
                                                    CONFIG_MEMORY_POOL_XLARGE_COUNT};
 
+/* The minimal profile (Kconfig MEMORY_POOL_MINIMAL_STATS) compiles the misuse and strategy counters out:
+ * they read 0 there, so their checks apply only where they are kept. */
+#ifdef CONFIG_MEMORY_POOL_MINIMAL_STATS
+#define assert_counter(value, expected) ((void)(value), (void)(expected))
+#else
+#define assert_counter(value, expected) assert_int_equal(value, expected)
+#endif
+
 #define MAX_HELD 70000
 static void *held[MAX_HELD];
 static size_t held_n;
@@ -110,7 +118,7 @@ static void test_every_class_capacity(void **state)
     assert_int_equal(st.utilization, 100);
     assert_int_equal(st.bytes_in_use, st.total_bytes);
     for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
-        assert_int_equal(st.classes[c].alloc_failures, 3); /* exhaust + _ex + plain allocate */
+        assert_counter(st.classes[c].alloc_failures, 3); /* exhaust + _ex + plain allocate */
     }
     assert_null(modesp_pool_manager_get_pool(pm, (modesp_size_class_t)MODESP_CLASS_COUNT));
 }
@@ -169,13 +177,13 @@ static void test_bad_inputs(void **state)
 
     modesp_pool_manager_stats_t st;
     assert_int_equal(modesp_pool_manager_get_stats(pm, &st), ESP_OK);
-    assert_int_equal(st.zero_size_requests, 3); /* two allocations and one sized free */
-    assert_int_equal(st.oversize_requests, 2);
-    assert_int_equal(st.null_frees, 1);
-    assert_int_equal(st.foreign_frees, 1);
-    assert_int_equal(st.size_mismatch_frees, 2);
-    assert_int_equal(st.classes[cls].misaligned_frees, 1);
-    assert_int_equal(st.classes[cls].double_frees, 2);
+    assert_counter(st.zero_size_requests, 3); /* two allocations and one sized free */
+    assert_counter(st.oversize_requests, 2);
+    assert_counter(st.null_frees, 1);
+    assert_counter(st.foreign_frees, 1);
+    assert_counter(st.size_mismatch_frees, 2);
+    assert_counter(st.classes[cls].misaligned_frees, 1);
+    assert_counter(st.classes[cls].double_frees, 2);
 }
 
 static void test_spill(void **state)
@@ -196,7 +204,7 @@ static void test_spill(void **state)
     assert_int_equal(modesp_pool_manager_allocate_ex(pm, 1, MODESP_ALLOC_SPILL, 0, &p), ESP_ERR_NO_MEM);
     modesp_pool_manager_stats_t st;
     assert_int_equal(modesp_pool_manager_get_stats(pm, &st), ESP_OK);
-    assert_int_equal(st.spills, 1);
+    assert_counter(st.spills, 1);
     /* default strategy SPILL applies to plain allocate */
     assert_int_equal(modesp_pool_manager_free(pm, held[--held_n]), ESP_OK); /* one XLARGE free again */
     assert_int_equal(modesp_pool_manager_set_default_strategy(pm, MODESP_ALLOC_SPILL, 0), ESP_OK);
@@ -236,7 +244,7 @@ static void test_heap_fallback(void **state)
     assert_int_equal(st.heap_allocs, CONFIG_MEMORY_POOL_HEAP_FALLBACK_MAX_BLOCKS);
     assert_int_equal(st.heap_in_use, CONFIG_MEMORY_POOL_HEAP_FALLBACK_MAX_BLOCKS);
     assert_int_equal(st.heap_failures, 1);
-    assert_int_equal(st.isr_refusals, 2);
+    assert_counter(st.isr_refusals, 2);
     assert_int_equal(modesp_pool_manager_deallocate(pm, heap[0], sz), ESP_OK);
     for (int i = 1; i < CONFIG_MEMORY_POOL_HEAP_FALLBACK_MAX_BLOCKS; i++) {
         assert_int_equal(modesp_pool_manager_free(pm, heap[i]), ESP_OK);
@@ -248,6 +256,7 @@ static void test_heap_fallback(void **state)
 #endif
 }
 
+#if MODESP_WAIT_ENABLED
 typedef struct {
     void *block;
     unsigned delay_ms;
@@ -295,7 +304,7 @@ static void test_wait(void **state)
 
     modesp_pool_manager_stats_t st;
     assert_int_equal(modesp_pool_manager_get_stats(pm, &st), ESP_OK);
-    assert_int_equal(st.isr_refusals, 1);
+    assert_counter(st.isr_refusals, 1);
     assert_int_equal(st.waits, 2);
     assert_int_equal(st.wait_timeouts, 1);
 }
@@ -312,6 +321,18 @@ static void test_wait_forever_woken_by_free(void **state)
     assert_int_equal(pthread_join(t, NULL), 0);
     hold(p);
 }
+#else
+/* WAIT compiled out (minimal profile): refused as not supported, by allocate_ex and as the default. */
+static void test_wait_compiled_out(void **state)
+{
+    (void)state;
+    void *p = (void *)1;
+    assert_int_equal(modesp_pool_manager_allocate_ex(pm, 8, MODESP_ALLOC_WAIT, 100, &p), ESP_ERR_NOT_SUPPORTED);
+    assert_null(p);
+    assert_int_equal(modesp_pool_manager_set_default_strategy(pm, MODESP_ALLOC_WAIT, 100), ESP_ERR_NOT_SUPPORTED);
+    assert_int_equal(modesp_pool_manager_get_default_strategy(pm), MODESP_ALLOC_STRICT);
+}
+#endif
 
 static void test_emergency_reserve(void **state)
 {
@@ -344,9 +365,9 @@ static void test_emergency_reserve(void **state)
     assert_null(modesp_pool_manager_allocate_critical(pm, 0));
     modesp_pool_manager_stats_t st;
     assert_int_equal(modesp_pool_manager_get_stats(pm, &st), ESP_OK);
-    assert_int_equal(st.critical_allocs, n + 1);
-    assert_int_equal(st.critical_failures, 1); /* reserve empty too; size 0 is a zero-size request */
-    assert_int_equal(st.zero_size_requests, 1);
+    assert_counter(st.critical_allocs, n + 1);
+    assert_counter(st.critical_failures, 1); /* reserve empty too; size 0 is a zero-size request */
+    assert_counter(st.zero_size_requests, 1);
     assert_int_equal(st.reserve.in_use, n);
     /* reserve blocks don't count toward utilization */
     assert_int_equal(st.bytes_in_use, (CONFIG_MEMORY_POOL_TINY_COUNT + 0u) * CONFIG_MEMORY_POOL_TINY_SIZE);
@@ -405,15 +426,21 @@ static void test_pressure_levels_with_hysteresis(void **state)
     transitions_t tr = {0};
     const unsigned warn = CONFIG_MEMORY_POOL_WARNING_THRESHOLD, crit = CONFIG_MEMORY_POOL_CRITICAL_THRESHOLD,
                    rel = CONFIG_MEMORY_POOL_RELEASE_THRESHOLD;
+#if MODESP_PRESSURE_CALLBACKS_ENABLED
     assert_int_equal(modesp_pool_manager_register_pressure_callback(pm, record, &tr), ESP_OK);
+#else
+    assert_int_equal(modesp_pool_manager_register_pressure_callback(pm, record, &tr), ESP_ERR_NOT_SUPPORTED);
+#endif
     assert_int_equal(modesp_pool_manager_get_overall_utilization(pm), 0);
 
     fill_to(warn);
     assert_int_equal(modesp_pool_manager_get_pressure_level(pm), MODESP_PRESSURE_WARNING);
+#if MODESP_PRESSURE_CALLBACKS_ENABLED /* the levels above and below hold without callbacks too */
     assert_int_equal(tr.n, 1);
     assert_int_equal(tr.from[0], MODESP_PRESSURE_NORMAL);
     assert_int_equal(tr.to[0], MODESP_PRESSURE_WARNING);
     assert_true(tr.util[0] >= warn && tr.util[0] < crit);
+#endif
 
     drain_below(warn); /* between release and warning: still WARNING */
     assert_int_equal(modesp_pool_manager_get_pressure_level(pm), MODESP_PRESSURE_WARNING);
@@ -428,6 +455,7 @@ static void test_pressure_levels_with_hysteresis(void **state)
     drain_below(rel);
     assert_int_equal(modesp_pool_manager_get_pressure_level(pm), MODESP_PRESSURE_NORMAL);
 
+#if MODESP_PRESSURE_CALLBACKS_ENABLED
     assert_int_equal(tr.n, 4);
     const modesp_pressure_level_t want_to[4] = {MODESP_PRESSURE_WARNING, MODESP_PRESSURE_CRITICAL,
                                                 MODESP_PRESSURE_WARNING, MODESP_PRESSURE_NORMAL};
@@ -444,19 +472,30 @@ static void test_pressure_levels_with_hysteresis(void **state)
     assert_int_equal(st.pressure_events_dropped, 0);
     assert_int_equal(modesp_pool_manager_unregister_pressure_callback(pm, record, &tr), ESP_OK);
     assert_int_equal(modesp_pool_manager_unregister_pressure_callback(pm, record, &tr), ESP_ERR_NOT_FOUND);
+#else
+    (void)tr;
+#endif
 }
 
 static void test_pressure_change_in_isr_is_deferred(void **state)
 {
     (void)state;
     transitions_t tr = {0};
+#if MODESP_PRESSURE_CALLBACKS_ENABLED
     assert_int_equal(modesp_pool_manager_register_pressure_callback(pm, record, &tr), ESP_OK);
+#endif
     fill_to(CONFIG_MEMORY_POOL_WARNING_THRESHOLD - 5u);
     assert_int_equal(modesp_pool_manager_get_pressure_level(pm), MODESP_PRESSURE_NORMAL);
     modesp_port_posix_set_isr_context(true);
     fill_to(CONFIG_MEMORY_POOL_WARNING_THRESHOLD); /* the change happens "in an ISR" */
     modesp_port_posix_set_isr_context(false);
     assert_int_equal(modesp_pool_manager_get_pressure_level(pm), MODESP_PRESSURE_WARNING);
+#if !MODESP_PRESSURE_CALLBACKS_ENABLED
+    assert_int_equal(modesp_pool_manager_process_pressure_events(pm), 0); /* nothing is ever pending */
+    assert_int_equal(tr.n, 0);
+    drain_below(CONFIG_MEMORY_POOL_RELEASE_THRESHOLD);
+    assert_int_equal(modesp_pool_manager_get_pressure_level(pm), MODESP_PRESSURE_NORMAL);
+#else
     assert_int_equal(tr.n, 0); /* not called in the ISR */
     assert_int_equal(modesp_pool_manager_process_pressure_events(pm), 1);
     assert_int_equal(tr.n, 1);
@@ -464,6 +503,7 @@ static void test_pressure_change_in_isr_is_deferred(void **state)
     assert_int_equal(modesp_pool_manager_process_pressure_events(pm), 0);
     drain_below(CONFIG_MEMORY_POOL_RELEASE_THRESHOLD);
     assert_int_equal(modesp_pool_manager_unregister_pressure_callback(pm, record, &tr), ESP_OK);
+#endif
 }
 
 static void test_threshold_arguments(void **state)
@@ -480,6 +520,7 @@ static void test_threshold_arguments(void **state)
     assert_int_equal(modesp_pool_manager_get_pressure_level(pm), MODESP_PRESSURE_WARNING);
     drain_below(10);
     assert_int_equal(modesp_pool_manager_get_pressure_level(pm), MODESP_PRESSURE_NORMAL);
+#if MODESP_PRESSURE_CALLBACKS_ENABLED
     /* the callback table is bounded */
     transitions_t tr[CONFIG_MEMORY_POOL_MAX_PRESSURE_CALLBACKS + 1];
     int k = 0;
@@ -497,6 +538,11 @@ static void test_threshold_arguments(void **state)
     }
     assert_int_equal(k, 0);
     assert_int_equal(modesp_pool_manager_unregister_pressure_callback(pm, record, &tr[0]), ESP_ERR_NOT_FOUND);
+#else
+    transitions_t tr = {0};
+    assert_int_equal(modesp_pool_manager_register_pressure_callback(pm, record, &tr), ESP_ERR_NOT_SUPPORTED);
+    assert_int_equal(modesp_pool_manager_unregister_pressure_callback(pm, record, &tr), ESP_ERR_NOT_SUPPORTED);
+#endif
 }
 
 /* ---- pooled objects ---- */
@@ -610,8 +656,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spill, setup, teardown),
         cmocka_unit_test_setup_teardown(test_heap_fallback, setup, teardown),
+#if MODESP_WAIT_ENABLED
         cmocka_unit_test_setup_teardown(test_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wait_forever_woken_by_free, setup, teardown),
+#else
+        cmocka_unit_test_setup_teardown(test_wait_compiled_out, setup, teardown),
+#endif
         cmocka_unit_test_setup_teardown(test_emergency_reserve, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pressure_levels_with_hysteresis, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pressure_change_in_isr_is_deferred, setup, teardown),

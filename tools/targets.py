@@ -8,6 +8,13 @@ library sources (no tests) with -Os and the project's warning sets
 object with the toolchain's `size` (Berkeley format: .rodata counts as text),
 prints one table per target and configuration, and writes build/targets/size.json.
 
+Configurations: default (Kconfig defaults), diag-off (diagnostics and tracing
+off) and minimal (tests/configs/minimal.sdkconfig: no WAIT, no pressure
+callbacks, no heap fallback, reduced counters). It fails when libgcc's 64-bit
+division (__aeabi_uldivmod, __udivdi3, __umoddi3, ...) is linked into the
+alloc/free-only app (targets/size/min_app.c) of any target and configuration:
+an application that never waits must not carry it.
+
 Layers come from src/sources.txt: pool, manager, errors, the bare-metal port
 of each target; diagnostics (diag) and the event bus (bus) are listed as not
 built yet until the list has sources for them.
@@ -40,7 +47,11 @@ def read_list(path, *keys):
 
 # The warning sets of every build (tools/warnings.txt); the cross compilers are GCC.
 WARN = ["-std=c11", "-Os", "-ffunction-sections", "-fdata-sections"] + read_list("tools/warnings.txt", "all", "core", "gcc")
-CORE_GOAL_TEXT = 2048  # pool + manager .text on Cortex-M4 -Os
+CORE_GOAL_TEXT = 2048  # pool + manager .text on Cortex-M4 -Os, minimal profile
+APP_GOAL_TEXT = 1024  # core .text linked into min_app on Cortex-M4 -Os, minimal profile
+# libgcc's 64-bit division helpers (~700 bytes on Cortex-M): never in min_app.
+LIBGCC_DIV64 = ("__aeabi_uldivmod", "__aeabi_ldivmod", "__udivdi3", "__divdi3", "__umoddi3", "__moddi3",
+                "__udivmoddi4", "__divmoddi4")
 
 PORT_BAREMETAL = read_list("src/sources.txt", "port-baremetal")
 TARGETS = [
@@ -116,10 +127,11 @@ def run(cmd, **kw):
 
 
 def write_configs(out):
-    """default = Kconfig defaults; diag-off = every diagnostics/tracing/guard bool forced off."""
+    """default = Kconfig defaults; diag-off = every diagnostics/tracing/guard bool forced off;
+    minimal = the minimal size profile, tests/configs/minimal.sdkconfig."""
     configs = {}
     kconfig = os.path.join(ROOT, "Kconfig")
-    for name in ("default", "diag-off"):
+    for name in ("default", "diag-off", "minimal"):
         d = os.path.join(out, "config", name)
         os.makedirs(d, exist_ok=True)
         cmd = [PYTHON, "tools/gen_config.py", kconfig, os.path.join(d, "sdkconfig.h")]
@@ -132,6 +144,8 @@ def write_configs(out):
                 for s in syms:
                     f.write("# CONFIG_%s is not set\n" % s)
             cmd.append(frag)
+        elif name == "minimal":
+            cmd.append(os.path.join(ROOT, "tests", "configs", "minimal.sdkconfig"))
         run(cmd)
         configs[name] = d
     return configs
@@ -184,6 +198,22 @@ def biggest_functions(prefix, objs, n=10):
     return sorted(rows, reverse=True)[:n]
 
 
+def app_functions(prefix, elf, objs):
+    """Functions of the core's objects that the linked app keeps, biggest first."""
+    defined = set()
+    for obj in objs:
+        for line in run([prefix + "nm", obj]).splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[1] in "tT":
+                defined.add(parts[2])
+    rows = []
+    for line in run([prefix + "nm", "-S", "--size-sort", elf]).splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[2] in "tT" and parts[3] in defined:
+            rows.append((int(parts[1], 16), parts[3]))
+    return sorted(rows, reverse=True)
+
+
 def min_app(target, cfg_dir, obj_dir, layers, source="targets/size/min_app.c"):
     """Link `source` (targets/size/min_app.c: alloc/free only; min_bus_app.c: the event bus) with --gc-sections;
     bytes of .text/.rodata each layer keeps, from the map."""
@@ -217,6 +247,9 @@ def min_app(target, cfg_dir, obj_dir, layers, source="targets/size/min_app.c"):
             layer = owner.get(os.path.normpath(os.path.join(ROOT, parts[3])))
             if layer is not None:
                 kept[layer] = kept.get(layer, 0) + int(parts[2], 16)
+    syms = set(line.split()[-1] for line in run([target["prefix"] + "nm", elf]).splitlines() if line.strip())
+    kept["libgcc div64"] = sorted(syms.intersection(LIBGCC_DIV64))
+    kept["elf"] = elf
     return kept
 
 
@@ -249,7 +282,9 @@ def main():
             for cname, cdir in configs.items():
                 jobs[(t["name"], cname)] = ex.submit(build, t, cname, cdir, out)
     records = []
-    core_m4 = None
+    core_m4 = {}
+    profiles = {}  # (target, config) -> (core .text, core in min_app or None)
+    div64 = []  # (target, config, symbols) where min_app links libgcc's 64-bit division
     for t in TARGETS:
         mode = "lock-free (32-bit CAS)" if lockfree(t) else "critical-section fallback (no 32-bit CAS)"
         for cname in configs:
@@ -291,6 +326,9 @@ def main():
                                                           kept.get("port", 0)))
                 records.append({"target": t["name"], "config": cname, "object": "core linked in min_app",
                                 "text": core_kept, "data": None, "bss": None})
+                if kept["libgcc div64"]:
+                    div64.append((t["name"], cname, kept["libgcc div64"]))
+                print("  libgcc 64-bit division in min_app: %s" % (" ".join(kept["libgcc div64"]) or "none"))
                 bus_app = kept.get("bus app")
                 if bus_app is not None:
                     print("  linked into targets/size/min_bus_app.c (subscribe, publish, ISR publish, process):"
@@ -299,25 +337,49 @@ def main():
                                                                     bus_app.get("port", 0)))
                     records.append({"target": t["name"], "config": cname, "object": "event bus linked in min_bus_app",
                                     "text": bus_app.get("event bus", 0), "data": None, "bss": None})
-            if t["name"] == "cortex-m4f" and cname == "default":
-                core_m4 = (core_text, manager_objs, t["prefix"])
+            profiles[(t["name"], cname)] = (core_text, None if kept is None else
+                                             kept.get("pool", 0) + kept.get("manager", 0))
+            if t["name"] == "cortex-m4f":
+                core_m4[cname] = (core_text, manager_objs, t["prefix"], kept)
     with open(os.path.join(out, "size.json"), "w") as f:
         json.dump(records, f, indent=1)
         f.write("\n")
-    if core_m4 is not None:
-        text, objs, prefix = core_m4
+    # Both size profiles side by side on every target (issue 17).
+    print()
+    print("Size profiles, -Os, bytes of .text (core = pool + manager objects; app = core linked into min_app.c):")
+    print("  %-14s %12s %12s %12s %12s" % ("target", "default core", "default app", "minimal core", "minimal app"))
+    for t in TARGETS:
+        row = []
+        for cname in ("default", "minimal"):
+            core, app = profiles[(t["name"], cname)]
+            row += [str(core), "-" if app is None else str(app)]
+        print("  %-14s %12s %12s %12s %12s" % tuple([t["name"]] + row))
+    if "minimal" in core_m4:
+        text, objs, prefix, kept = core_m4["minimal"]
+        app = kept.get("pool", 0) + kept.get("manager", 0)
         print()
-        verdict = "under" if text < CORE_GOAL_TEXT else "OVER"
-        print("Cortex-M4 -Os core .text: %d bytes, %s the %d-byte goal by %d bytes"
-              % (text, verdict, CORE_GOAL_TEXT, abs(CORE_GOAL_TEXT - text)))
-        if text >= CORE_GOAL_TEXT:
-            print("Biggest core functions (nm --size-sort):")
+        for what, value, goal in (("core .text", text, CORE_GOAL_TEXT), ("core in min_app", app, APP_GOAL_TEXT)):
+            print("Cortex-M4 -Os minimal profile, %s: %d bytes, %s the %d-byte goal by %d bytes"
+                  % (what, value, "within" if value <= goal else "OVER", goal, abs(goal - value)))
+        if text > CORE_GOAL_TEXT:
+            print("Biggest core functions, minimal profile (nm --size-sort):")
             for size, sym, obj in biggest_functions(prefix, objs):
                 print("  %6d  %-44s %s" % (size, sym, obj))
+        if app > APP_GOAL_TEXT:
+            print("Core functions linked into min_app, minimal profile (nm --size-sort):")
+            for size, sym in app_functions(prefix, kept["elf"], objs):
+                print("  %6d  %s" % (size, sym))
+    if "default" in core_m4:
+        print("Cortex-M4 -Os default profile, core .text: %d bytes" % core_m4["default"][0])
     # The C++ layer (issue 20): the same module app in C++ and in C, linked and compared.
     print(run([PYTHON, "tests/cpp/size/measure_cpp_layer.py", "--out", os.path.join(out, "cpp")]).rstrip("\n"))
     print()
     print("wrote " + os.path.relpath(os.path.join(out, "size.json"), ROOT))
+    if div64:
+        for name, cname, syms in div64:
+            print("FAIL: %s, config %s: targets/size/min_app.c links libgcc's 64-bit division (%s)"
+                  % (name, cname, " ".join(syms)))
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -132,6 +132,7 @@ typedef struct modesp_pool {
     uint32_t quarantined;       /* blocks withdrawn after a poison violation */
     uint32_t corruptions;       /* broken free list noticed while allocating */
     uint32_t tag_laps;          /* half-turns of the head's tag, which counts pops (total_allocs) */
+    uint32_t resets;            /* modesp_pool_reset_stats calls: never reset */
     /* Constant after definition/init. */
     uint32_t magic;
     const char *name;
@@ -143,10 +144,10 @@ typedef struct modesp_pool {
     uint16_t idx_mask; /* (1 << bit width of capacity) - 1: index bits of head */
     uint8_t stride_shift;
     uint8_t poison;
-    uint8_t idx_bits;     /* bit width of capacity */
-    uint32_t pop_step;    /* what a pop adds to head above the index: one tag step (+ one "out" step when packed) */
-    uint32_t out_step;    /* one "out" step of a packed head (<= 255 blocks), 0 when in_use is its own counter */
-    uint32_t stride_mask; /* stride - 1 for a power-of-two stride, else all ones (see pool_locate) */
+    uint8_t idx_bits;      /* bit width of capacity */
+    uint32_t pop_step;     /* what a pop adds to head above the index: one tag step (+ one "out" step when packed) */
+    uint32_t out_step;     /* one "out" step of a packed head (<= 255 blocks), 0 when in_use is its own counter */
+    uint32_t locate_limit; /* capacity for a power-of-two stride, else 1 (see pool_locate) */
     /* Registry (modesp/hooks.h): set once by modesp_pool_register. */
     struct modesp_pool *registry_next;
     uint32_t registered;
@@ -173,14 +174,15 @@ typedef struct modesp_pool {
 /* With the magic and the registry fields given (the manager chains its pools at compile time). */
 #define MODESP_POOL_INITIALIZER_MAGIC_(name_str, storage_arr, meta_arr, bsize, count, magic_word, reg_next, reg_flag)  \
     {                                                                                                                  \
-        0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, (magic_word), (name_str), (storage_arr),       \
+        0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, (magic_word), (name_str), (storage_arr),   \
             (meta_arr), (uint32_t)MODESP_POOL_STRIDE(bsize), (uint32_t)(bsize), (uint16_t)(count),                     \
             (uint16_t)((1u << MODESP_POOL_BITS_(count)) - 1u), (uint8_t)MODESP_POOL_SHIFT_(MODESP_POOL_STRIDE(bsize)), \
             MODESP_POOL_POISON_DEFAULT_, (uint8_t)MODESP_POOL_BITS_(count), MODESP_POOL_POP_STEP_(count),              \
-            MODESP_POOL_OUT_STEP_(count), MODESP_POOL_STRIDE_MASK_(MODESP_POOL_STRIDE(bsize)), (reg_next), (reg_flag)  \
+            MODESP_POOL_OUT_STEP_(count), MODESP_POOL_LOCATE_LIMIT_(MODESP_POOL_STRIDE(bsize), count), (reg_next),     \
+            (reg_flag)                                                                                                 \
     }
 
-#define MODESP_POOL_STRIDE_MASK_(s) (MODESP_POOL_SHIFT_(s) == 0xFFu ? 0xFFFFFFFFu : (uint32_t)((s)-1u))
+#define MODESP_POOL_LOCATE_LIMIT_(s, count) (MODESP_POOL_SHIFT_(s) == 0xFFu ? 1u : (uint32_t)(count))
 
 /* Pools of up to MODESP_POOL_PACK_MAX blocks (Kconfig
  * MEMORY_POOL_PACK_MAX_BLOCKS, default 255) pack the number of blocks out next
@@ -488,6 +490,8 @@ typedef struct {
     uint32_t poison_violations; /* since reset */
     uint32_t quarantined;       /* blocks withdrawn for good: never decreases */
     uint32_t corruptions;       /* since reset; should always be 0 */
+    uint32_t resets;            /* times the counters were reset; never reset: a reader that keeps deltas tells a
+                                   reset from a quiet period by this changing */
 } modesp_pool_stats_t;
 
 /*

@@ -72,6 +72,46 @@ esp_err_t modesp_trace_set_hooks(const modesp_trace_hooks_t *hooks);
  */
 void *modesp_pool_block_at(const modesp_pool_t *pool, uint32_t index);
 
+/* --------------------------------------------------------- admission hook */
+
+/*
+ * MODESP_ADMISSION: 1 when the manager consults an admission hook before
+ * each request (Kconfig MEMORY_DIAG_OWNER_QUOTAS, which needs tracing); 0:
+ * the check is compiled out of the allocation path.
+ */
+#if defined(CONFIG_MEMORY_DIAG_OWNER_QUOTAS) && MODESP_TRACING
+#define MODESP_ADMISSION 1
+#else
+#define MODESP_ADMISSION 0
+#endif
+
+/*
+ * Asked once per manager request (allocate, allocate_at, allocate_ex,
+ * allocate_critical) after the size check and before any pool is touched,
+ * in the requesting context (a task, an ISR or another core), with the pool
+ * of the requested class and the requested size. ESP_OK admits the request;
+ * any other code refuses it and the manager returns that code (NULL from the
+ * pointer-returning calls) without touching a pool or counting a pool
+ * failure. A SPILL request is asked about its requested class only. Must be
+ * short, ISR-safe and wait for nothing. The diagnostics layer's per-owner
+ * quotas install one.
+ */
+typedef struct {
+    esp_err_t (*admit)(const modesp_pool_t *class_pool, uint32_t size, void *ctx);
+    void *ctx;
+} modesp_admission_hook_t;
+
+/*
+ * Install the admission hook (NULL removes it). The table must stay valid
+ * while installed (static storage).
+ * Returns: ESP_OK, or an error below.
+ * Errors:
+ *   ESP_ERR_NOT_SUPPORTED  admission compiled out (MODESP_ADMISSION 0)  (not counted)
+ * Complexity: O(1).
+ * ISR-safe: yes (one atomic store).
+ */
+esp_err_t modesp_admission_set_hook(const modesp_admission_hook_t *hook);
+
 /* ---------------------------------------------------------- pool registry */
 
 /* modesp_pool_register() is declared in modesp/fixed_pool.h (the DEFINE macros call it). */

@@ -23,6 +23,18 @@
 #define MODESP_HEAP_FALLBACK_ENABLED 0
 #endif
 
+/* The minimal profile (Kconfig "Minimal profile"): features compiled out, not just off at run time. */
+#ifdef CONFIG_MEMORY_POOL_WAIT_STRATEGY
+#define MODESP_WAIT_ENABLED 1
+#else
+#define MODESP_WAIT_ENABLED 0
+#endif
+#ifdef CONFIG_MEMORY_POOL_PRESSURE_CALLBACKS
+#define MODESP_PRESSURE_CALLBACKS_ENABLED 1
+#else
+#define MODESP_PRESSURE_CALLBACKS_ENABLED 0
+#endif
+
 #ifdef CONFIG_MEMORY_POOL_POISON_FREED
 #define MODESP_POISON_ENABLED 1
 #else

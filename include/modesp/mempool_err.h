@@ -61,6 +61,8 @@ typedef int esp_err_t;
  *                               subscribers); full heap slots give ESP_ERR_NO_MEM
  *   MODESP_ERR_MANAGED_POOL     pool-API call on a pool the manager owns
  *   MODESP_ERR_ALREADY_REGISTERED  the same callback and context registered twice
+ *   MODESP_ERR_QUOTA            a per-owner quota refused the request (its cap, or
+ *                               another owner's unmet floor; modesp/memory_diagnostics.h)
  *   MODESP_ERR_BAD_TOPIC .. MODESP_ERR_WRONG_TYPE  event bus (modesp/pooled_event_bus.h)
  */
 #define MODESP_ERR_MEMPOOL_BASE       0x9A00
@@ -75,6 +77,7 @@ typedef int esp_err_t;
 #define MODESP_ERR_FULL               (MODESP_ERR_MEMPOOL_BASE + 9)
 #define MODESP_ERR_MANAGED_POOL       (MODESP_ERR_MEMPOOL_BASE + 10)
 #define MODESP_ERR_ALREADY_REGISTERED (MODESP_ERR_MEMPOOL_BASE + 11)
+#define MODESP_ERR_QUOTA              (MODESP_ERR_MEMPOOL_BASE + 12)
 
 /* Event bus (src/bus, modesp/pooled_event_bus.h): codes from BASE + 0x20. */
 #define MODESP_ERR_BAD_TOPIC       (MODESP_ERR_MEMPOOL_BASE + 0x20) /* malformed or over-long topic */

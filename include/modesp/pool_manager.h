@@ -111,7 +111,8 @@ void *modesp_pool_manager_allocate(modesp_pool_manager_t *pm, size_t size);
  * Returns: ESP_OK, or an error below.
  * Errors:
  *   ESP_ERR_INVALID_ARG     pm not the manager, out NULL, unknown strategy  (not counted)
- *   ESP_ERR_NOT_SUPPORTED   HEAP_FALLBACK while disabled in Kconfig         (not counted)
+ *   ESP_ERR_NOT_SUPPORTED   HEAP_FALLBACK while disabled in Kconfig, or WAIT
+ *                           compiled out (MEMORY_POOL_WAIT_STRATEGY n)      (not counted)
  *   MODESP_ERR_ZERO_SIZE    size 0                                          (zero_size_requests)
  *   ESP_ERR_INVALID_SIZE    size > CONFIG_MEMORY_POOL_XLARGE_SIZE           (oversize_requests)
  *   ESP_ERR_INVALID_STATE   WAIT from an ISR                                (isr_refusals)
@@ -206,7 +207,12 @@ esp_err_t modesp_pool_manager_deallocate(modesp_pool_manager_t *pm, void *ptr, s
  * Returns: ESP_OK, or an error below.
  * Errors:
  *   ESP_ERR_INVALID_ARG    pm not the manager, unknown strategy      (not counted)
- *   ESP_ERR_NOT_SUPPORTED  HEAP_FALLBACK while disabled in Kconfig   (not counted)
+ *   ESP_ERR_NOT_SUPPORTED  HEAP_FALLBACK while disabled in Kconfig,
+ *                          or WAIT compiled out (MEMORY_POOL_WAIT_STRATEGY n)  (not counted)
+ * A strategy other than STRICT set here is what links allocate_ex and the
+ * strategies (WAIT: the WAIT code and the clock) into the allocate entry points;
+ * an application that never calls this (with a Kconfig default of STRICT) does
+ * not carry them.
  * Complexity: O(1).
  * ISR-safe: no (task context).
  */
@@ -311,6 +317,8 @@ esp_err_t modesp_pool_manager_set_pressure_thresholds(modesp_pool_manager_t *pm,
  *   MODESP_ERR_ALREADY_REGISTERED  the same cb with the same ctx is registered:
  *                                  it would run twice per change                  (not counted)
  *   MODESP_ERR_FULL                every slot is taken                            (not counted)
+ *   ESP_ERR_NOT_SUPPORTED          callbacks compiled out
+ *                                  (MEMORY_POOL_PRESSURE_CALLBACKS n)              (not counted)
  * Complexity: O(callbacks), inside the port's critical section.
  * ISR-safe: no (task context).
  */
@@ -325,6 +333,7 @@ esp_err_t modesp_pool_manager_register_pressure_callback(modesp_pool_manager_t *
  * Errors:
  *   ESP_ERR_INVALID_ARG  pm not the manager, or cb NULL          (not counted)
  *   ESP_ERR_NOT_FOUND    no callback with this cb and ctx        (not counted)
+ *   ESP_ERR_NOT_SUPPORTED  callbacks compiled out (MEMORY_POOL_PRESSURE_CALLBACKS n)  (not counted)
  * Complexity: O(callbacks), inside the port's critical section.
  * ISR-safe: no (task context).
  */
@@ -334,7 +343,8 @@ esp_err_t modesp_pool_manager_unregister_pressure_callback(modesp_pool_manager_t
 /*
  * Deliver pressure changes still pending (those caused from an ISR). While
  * another context is delivering, it returns 0 at once: that context
- * delivers them.
+ * delivers them. With callbacks compiled out (MEMORY_POOL_PRESSURE_CALLBACKS
+ * n) nothing is ever pending and it returns 0.
  * Returns: the number of changes delivered, or 0 on an error below.
  * Errors:
  *   0  pm not the manager, or called in an ISR  (not counted)
@@ -368,6 +378,8 @@ typedef struct {
     uint32_t critical_failures;       /* since reset */
     uint32_t pressure_changes;        /* level changes since start; never decreases */
     uint32_t pressure_events_dropped; /* changes not delivered (ring overflow); since start */
+    uint32_t resets;                  /* modesp_pool_manager_reset_stats calls; never reset: a reader that keeps
+                                         deltas tells a reset from a quiet period by this changing */
 } modesp_pool_manager_stats_t;
 
 /*

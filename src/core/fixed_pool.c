@@ -181,10 +181,16 @@
  *  - peak: P5 compares OUT with peak (a load) and raises it out of line only
  *    when passed. Larger pools keep in_use as a RELAXED counter (F2 and after
  *    P5), so they take two RMWs per pair more than packed ones.
+ *  - The minimal profile (Kconfig MEMORY_POOL_MINIMAL_STATS) keeps only the
+ *    counts I2 needs (in_use or OUT, quarantined) and corruptions/poison
+ *    violations: no peak test after P5, no tag_laps (the tag still counts
+ *    pops for the ABA argument; nothing reads it as a statistic).
  * The fast path (-O2 and up) is one inlined attempt of P1..P5 or F1..F4 with
  * no loop; anything else (empty, lost CAS, poisoning, a misuse) continues in
  * the out-of-line loop, which starts over or picks up from the state reached.
- * Under -Os only the loops are compiled.
+ * A failed request is counted there too, so a success tests nothing after
+ * P5 but the peak. Under -Os only the loops are compiled: one pop loop, one
+ * push loop (F4 and its retries), one copy of the pointer check.
  *
  * Memory orders, and what each pairs with:
  *  - F4's success (release part) publishes the freer's writes to the block
@@ -434,23 +440,28 @@ HOT_INLINE uint32_t pool_pop(modesp_pool_t *p, uint32_t *meta_word, uint32_t *ol
  * nobody holds the block through this pop. */
 SLOW_PATH MODESP_IRAM_ATTR void pool_pop_not_taken(modesp_pool_t *p, bool block_held)
 {
-    count(&p->total_allocs); /* subtracted from the pop count (pool_info.c: get_stats) */
-    if (p->out_step != 0u && !block_held) {
+    count_stat(&p->total_allocs); /* subtracted from the pop count (pool_info.c: get_stats) */
+    if (POOL_PACKED(p) && !block_held) {
         (void)mp_fetch_sub(&p->in_use, 1u, MP_RELAXED); /* correction to the head's count */
     }
 }
 
+#if MP_FULL_STATS
 /* A new high-water mark (rare: peak is read, and written only when passed).
- * With a packed head `now` is the head's count of blocks out. */
-SLOW_PATH MODESP_IRAM_ATTR void pool_raise_peak(modesp_pool_t *p, uint32_t now)
+ * With a packed head `now` is the head's count of blocks out. Returns the
+ * block being handed out, so the fast path calls it as its last step and
+ * needs no stack frame to keep the block across the call. */
+SLOW_PATH MODESP_IRAM_ATTR void *pool_raise_peak(modesp_pool_t *p, uint32_t now, void *block)
 {
-    if (p->out_step != 0u) {
+    if (POOL_PACKED(p)) {
         now = now - mp_load(&p->quarantined, MP_RELAXED) + mp_load(&p->in_use, MP_RELAXED);
     }
     if (now <= p->capacity) { /* beyond it only after a corruption, which is counted */
         mp_max(&p->peak, now);
     }
+    return block;
 }
+#endif
 
 /* The block was written after its free: withdraw it for good so the stale
  * writer cannot corrupt the next owner. It is ours since P5: a plain store. */
@@ -470,26 +481,39 @@ SLOW_PATH MODESP_IRAM_ATTR void pool_quarantine(modesp_pool_t *p, uint32_t idx, 
 /* The accounting of a block handed out by a pop that wrote nh to head.
  * Statistics add no read-modify-write with a packed head: in_use and peak
  * come from its count of blocks out, total_allocs from its tag. */
-HOT_INLINE void pool_account(modesp_pool_t *p, uint32_t nh)
+HOT_INLINE void *pool_account(modesp_pool_t *p, uint32_t nh, void *block)
 {
-    if (p->out_step != 0u) {
+#if !MP_FULL_STATS
+    (void)nh; /* no peak: only an unpacked pool's in_use, which the integrity check needs */
+    if (!POOL_PACKED(p)) {
+        const uint32_t before = mp_fetch_add(&p->in_use, 1u, MP_RELAXED);
+        MODESP_ASSERT(before < p->capacity); /* I2: never more owners than blocks */
+        (void)before;
+    }
+    return block;
+#else
+    if (POOL_PACKED(p)) {
         const uint32_t out = (nh >> p->idx_bits) & idx_mask(p);
         if (MP_UNLIKELY(out > mp_load(&p->peak, MP_RELAXED))) {
-            pool_raise_peak(p, out);
+            return pool_raise_peak(p, out, block);
         }
     } else {
         const uint32_t now = mp_fetch_add(&p->in_use, 1u, MP_RELAXED) + 1u;
         MODESP_ASSERT(now <= p->capacity); /* I2, I3: never more owners than blocks */
         if (MP_UNLIKELY(now > mp_load(&p->peak, MP_RELAXED))) {
-            pool_raise_peak(p, now);
+            return pool_raise_peak(p, now, block);
         }
     }
+    return block;
+#endif
 }
 
-/* The P5 word: the next generation, ALLOCATED, the owner's tag. */
+/* The P5 word: the next generation, ALLOCATED, the owner's tag. One add
+ * sets both the generation step and the state (ALLOCATED is 1 above the FREE
+ * state's 0; a generation carry past bit 31 drops off, wrapping at 256). */
 static inline uint32_t claimed_word(uint32_t w, uint32_t tag)
 {
-    return ((w & META_GEN_MASK) + META_GEN_ONE) | META_ALLOCATED | ((tag << META_TAG_SHIFT) & META_TAG_MASK);
+    return ((w & META_GEN_MASK) + (META_GEN_ONE + META_ALLOCATED)) | ((tag << META_TAG_SHIFT) & META_TAG_MASK);
 }
 
 /* After a pop of block idx (FREE word w) that moved head from h to nh: P5 and
@@ -499,8 +523,8 @@ static inline uint32_t claimed_word(uint32_t w, uint32_t tag)
 HOT_INLINE void *pool_claim(modesp_pool_t *p, uint32_t idx, uint32_t w, uint32_t h, uint32_t nh, bool paused,
                             uint32_t tag MP_SITE_PARAMS)
 {
-    if (MP_UNLIKELY(((h ^ nh) >> 31) != 0u)) { /* the tag's top bit flipped: one more half-turn */
-        count(&p->tag_laps);
+    if (MP_FULL_STATS && MP_UNLIKELY(((h ^ nh) >> 31) != 0u)) { /* the tag's top bit flipped: one more half-turn */
+        count_stat(&p->tag_laps);
     }
     if (!paused) {
         MP_PAUSE(MP_PAUSE_POP_BEFORE_CLAIM, p);
@@ -521,13 +545,27 @@ HOT_INLINE void *pool_claim(modesp_pool_t *p, uint32_t idx, uint32_t w, uint32_t
         pool_quarantine(p, idx, mine);
         return NULL;
     }
-    pool_account(p, nh);
+    block = pool_account(p, nh, block);
     MP_TRACE_ALLOC(p, idx, block);
     return block;
 }
 
+/* An allocation that found the pool empty. `request` (the pool API) also
+ * counts it as a failed request and reports it to the trace hook; the manager
+ * counts its failed requests itself (one per request, not per class tried).
+ * Here and not after the fast path, so that a success pays no NULL test. */
+SLOW_PATH MODESP_IRAM_ATTR void *pool_take_empty(modesp_pool_t *p, bool request MP_SITE_PARAMS)
+{
+    count_stat(&p->exhausted);
+    if (request) {
+        count_stat(&p->alloc_failures);
+        MP_TRACE_FAIL(p);
+    }
+    return NULL;
+}
+
 /* The whole allocation: pop until a block is handed out or the pool is empty. */
-SLOW_PATH MODESP_IRAM_ATTR void *pool_take_loop(modesp_pool_t *p, uint32_t tag MP_SITE_PARAMS)
+SLOW_PATH MODESP_IRAM_ATTR void *pool_take_loop(modesp_pool_t *p, uint32_t tag, bool request MP_SITE_PARAMS)
 {
     for (;;) {
         uint32_t w = 0;
@@ -535,8 +573,7 @@ SLOW_PATH MODESP_IRAM_ATTR void *pool_take_loop(modesp_pool_t *p, uint32_t tag M
         uint32_t nh = 0;
         const uint32_t idx = pool_pop(p, &w, &h, &nh);
         if (idx == p->capacity) {
-            count(&p->exhausted);
-            return NULL;
+            return pool_take_empty(p, request MP_SITE_ARGS);
         }
         void *block = pool_claim(p, idx, w, h, nh, false, tag MP_SITE_ARGS);
         if (block != NULL) {
@@ -549,11 +586,13 @@ SLOW_PATH MODESP_IRAM_ATTR void *pool_take_loop(modesp_pool_t *p, uint32_t tag M
 /* The fast path popped block idx (head h -> nh) but it cannot finish inline:
  * the tag's top bit flipped, P5 was lost, or the block was poisoned. Finish
  * this pop as the loop does, and pop again if it handed nothing out. */
-SLOW_PATH MODESP_IRAM_ATTR void *pool_take_finish(modesp_pool_t *p, uint32_t idx, uint32_t w, uint32_t h, uint32_t nh,
-                                                  uint32_t tag MP_SITE_PARAMS)
+SLOW_PATH MODESP_IRAM_ATTR void *pool_take_finish(modesp_pool_t *p, uint32_t w, uint32_t h, uint32_t nh, uint32_t tag,
+                                                  bool request MP_SITE_PARAMS)
 {
-    void *block = pool_claim(p, idx, w, h, nh, true, tag MP_SITE_ARGS);
-    return block != NULL ? block : pool_take_loop(p, tag MP_SITE_ARGS);
+    /* The block is index(h): six arguments pass in registers on the ISAs we
+     * build for, so the fast path reaches here by a plain tail jump. */
+    void *block = pool_claim(p, h & idx_mask(p), w, h, nh, true, tag MP_SITE_ARGS);
+    return block != NULL ? block : pool_take_loop(p, tag, request MP_SITE_ARGS);
 }
 #endif
 
@@ -563,11 +602,10 @@ SLOW_PATH MODESP_IRAM_ATTR void *pool_take_finish(modesp_pool_t *p, uint32_t idx
  * poison to verify; an empty head, a stale read or a lost P4 go to the loop
  * above, which starts over (the attempt changed nothing), and the rarer
  * cases after P4 to pool_take_finish. Under -Os only the loop is compiled. */
-HOT_INLINE void *pool_take(modesp_pool_t *p, uint32_t tag MP_SITE_PARAMS)
+HOT_INLINE void *pool_take(modesp_pool_t *p, uint32_t tag, bool request MP_SITE_PARAMS)
 {
     if (MP_INJECT_FAIL(p)) { /* test builds: a scheduled failure looks like an empty pool */
-        count(&p->exhausted);
-        return NULL;
+        return pool_take_empty(p, request MP_SITE_ARGS);
     }
 #if MP_FAST_PATH && !MODESP_POOL_LLSC
     const uint32_t mask = idx_mask(p);
@@ -579,7 +617,7 @@ HOT_INLINE void *pool_take(modesp_pool_t *p, uint32_t tag MP_SITE_PARAMS)
         const uint32_t w = mp_load(&meta[idx], MP_ACQUIRE);
         const uint32_t next = pop_next(idx, w); /* P3 */
         if (MP_LIKELY(next <= cap)) {
-            const uint32_t nh = ((h & ~mask) + p->pop_step) | next;
+            const uint32_t nh = h - idx + next + p->pop_step; /* popped_head: h & ~mask is h - idx */
             MP_PAUSE(MP_PAUSE_POP_BEFORE_CAS, p);
             const uint32_t old = h;
             if (MP_LIKELY(mp_cas(&p->head, &h, nh, MP_ACQUIRE, MP_ACQUIRE))) { /* P4 */
@@ -587,50 +625,60 @@ HOT_INLINE void *pool_take(modesp_pool_t *p, uint32_t tag MP_SITE_PARAMS)
                 uint32_t expected = w; /* P5, or the rare cases out of line (a lost P5 is tried again there) */
 #if MODESP_POISON_ENABLED
                 const uint32_t rare = ((old ^ nh) >> 31) | (w & META_POISONED); /* tag's top bit flipped, poisoned */
-#else
+#elif MP_FULL_STATS
                 const uint32_t rare = (old ^ nh) >> 31; /* the tag's top bit flipped */
+#else
+                const uint32_t rare = 0u; /* the minimal profile keeps no pop count */
 #endif
                 if (MP_UNLIKELY(rare != 0u) ||
                     MP_UNLIKELY(!mp_cas(&meta[idx], &expected, claimed_word(w, tag), MP_RELAXED, MP_RELAXED))) {
-                    return pool_take_finish(p, idx, w, old, nh, tag MP_SITE_ARGS);
+                    return pool_take_finish(p, w, old, nh, tag, request MP_SITE_ARGS);
                 }
                 uint8_t *block = block_at(p, idx); /* P5 done: ours */
                 ASAN_UNPOISON_BLOCK(block, p->stride);
-                pool_account(p, nh);
+                block = pool_account(p, nh, block);
                 MP_TRACE_ALLOC(p, idx, block);
                 return block;
             }
         }
     }
 #endif
-    return pool_take_loop(p, tag MP_SITE_ARGS);
+    return pool_take_loop(p, tag, request MP_SITE_ARGS);
+}
+
+/* A handle the pool API refuses: count the calls on one of the manager's
+ * pools. Out of line, so the gate below is one compare on the hot path. */
+SLOW_PATH MODESP_IRAM_ATTR bool api_refused(modesp_pool_t *p)
+{
+    if (p != NULL && p->magic == MODESP_POOL_MAGIC_MANAGED) {
+        count_stat(&p->wrong_api);
+    }
+    return false;
 }
 
 /* The pool API's gate: a usable handle, and not one of the manager's pools. */
 MODESP_IRAM_ATTR HOT_INLINE bool api_ok(modesp_pool_t *p)
 {
-    if (p != NULL && p->magic == MODESP_POOL_MAGIC) {
-        return true; /* one compare on the hot path */
+    if (MP_LIKELY(p != NULL && p->magic == MODESP_POOL_MAGIC)) {
+        return true;
     }
-    if (p != NULL && p->magic == MODESP_POOL_MAGIC_MANAGED) {
-        count(&p->wrong_api);
-    }
-    return false;
+    return api_refused(p);
 }
 
+/* A request of the pool API: an empty pool is also a failed request (counted in the slow path). */
 MODESP_IRAM_ATTR HOT_INLINE void *api_take(modesp_pool_t *p, uint32_t tag MP_SITE_PARAMS)
 {
-    void *block = pool_take(p, tag MP_SITE_ARGS);
-    if (block == NULL) {
-        count(&p->alloc_failures);
-        MP_TRACE_FAIL(p);
-    }
-    return block;
+    return pool_take(p, tag, true MP_SITE_ARGS);
 }
 
 MODESP_IRAM_ATTR void *modesp_pool_allocate(modesp_pool_t *pool)
 {
+#if MP_FAST_PATH
     return api_ok(pool) ? api_take(pool, 0u MP_NO_SITE) : NULL;
+#else
+    /* The same call without a call site: one copy of the path under -Os. */
+    return modesp_pool_allocate_at(pool, NULL, 0);
+#endif
 }
 
 MODESP_IRAM_ATTR void *modesp_pool_allocate_at(modesp_pool_t *pool, const char *file, int line)
@@ -646,7 +694,7 @@ void *modesp_pool_allocate_tagged(modesp_pool_t *pool, uint8_t tag)
         return NULL;
     }
     if (tag > (META_TAG_MASK >> META_TAG_SHIFT)) {
-        count(&pool->invalid_requests);
+        count_stat(&pool->invalid_requests);
         return NULL;
     }
     return api_take(pool, tag MP_NO_SITE);
@@ -660,7 +708,7 @@ void *modesp_pool_allocate_zeroed_(modesp_pool_t *pool, size_t size, const char 
         return NULL;
     }
     if (size > pool->block_size) {
-        count(&pool->invalid_requests);
+        count_stat(&pool->invalid_requests);
         return NULL;
     }
     void *block = api_take(pool, 0u MP_SITE_SIZED(file, line, size));
@@ -676,42 +724,49 @@ MODESP_IRAM_ATTR void *modesp_pool_take_managed_(modesp_pool_t *pool, uint32_t t
     (void)file;
     (void)line;
     (void)size;
-    return pool_take(pool, tag MP_SITE_SIZED(file, line, size));
+    return pool_take(pool, tag, false MP_SITE_SIZED(file, line, size));
 }
 
-MODESP_IRAM_ATTR void modesp_pool_count_failure_(modesp_pool_t *pool) { count(&pool->alloc_failures); }
+MODESP_IRAM_ATTR void modesp_pool_count_failure_(modesp_pool_t *pool) { count_stat(&pool->alloc_failures); }
 
-/* F4 lost to another push or pop: F3 again, now as a CAS from the word we
- * wrote (`linked`), then F4 again. The block is FREE, and only a list damaged
- * by a tag wrap could let a pop reach it before the push. If a pop claimed
- * it (P5), it is that pop's block now and must not be pushed. `freed` is the
- * FREE word without the link; `head` what the failed F4 read. */
-SLOW_PATH MODESP_IRAM_ATTR void pool_push_retry(modesp_pool_t *p, uint32_t idx, uint32_t freed, uint32_t linked,
-                                                uint32_t head)
+/* F4 until it succeeds: push block idx, whose FREE word `linked` (`freed`
+ * plus its link) was written from `head`. With `lost` the caller's own F4
+ * already failed and `head` is what it read. After a lost F4, F3 again, now
+ * as a CAS from the word we wrote, then F4 again. The block is FREE, and only
+ * a list damaged by a tag wrap could let a pop reach it before the push. If a
+ * pop claimed it (P5), it is that pop's block now and must not be pushed.
+ * Under -Os this loop is the only copy of F4 (the free calls it with lost
+ * false); at -O2 the free inlines one F4 and calls it only when that failed. */
+SLOW_PATH MODESP_IRAM_ATTR esp_err_t pool_push_loop(modesp_pool_t *p, uint32_t idx, uint32_t freed, uint32_t linked,
+                                                    uint32_t head, bool lost)
 {
     const uint32_t mask = idx_mask(p);
     uint32_t spins = 1u;
     for (;;) {
+        if (!lost) {
+            MP_PAUSE(MP_PAUSE_FREE_BEFORE_PUSH, p);
+            /* F4. Failure order SEQ_CST, not RELAXED: with a RELAXED failure
+             * order GCC 12 for RV32A emits `lr.w; bne; sc.w.aq` with no release
+             * fence, which would let the link and block stores above pass the
+             * push on a multi-hart part. With SEQ_CST it emits `fence iorw,ow;
+             * lr.w.aq; sc.w.aq`. Free elsewhere. A packed head takes the block
+             * back from its count of blocks out in the same CAS (F2). */
+            if (mp_cas(&p->head, &head, ((head & ~mask) - p->out_step) | idx, MP_SEQ_CST, MP_SEQ_CST)) {
+                return ESP_OK;
+            }
+        }
+        lost = false;
         mp_backoff(&spins);
         const uint32_t relinked = freed | meta_link_encode(idx, head & mask);
         uint32_t expected = linked;
         if (!mp_cas(&p->meta[idx], &expected, relinked, MP_RELAXED, MP_RELAXED)) {
             count(&p->corruptions);
-            if (p->out_step != 0u) { /* the claimer's pop counted the block out a second time */
+            if (POOL_PACKED(p)) { /* the claimer's pop counted the block out a second time */
                 (void)mp_fetch_sub(&p->in_use, 1u, MP_RELAXED);
             }
-            return;
+            return ESP_OK; /* the caller's free itself succeeded */
         }
         linked = relinked;
-        MP_PAUSE(MP_PAUSE_FREE_BEFORE_PUSH, p);
-        /* F4. Failure order SEQ_CST, not RELAXED: with a RELAXED failure order
-         * GCC 12 for RV32A emits `lr.w; bne; sc.w.aq` with no release fence,
-         * which would let the link and block stores above pass the push on a
-         * multi-hart part. With SEQ_CST it emits `fence iorw,ow; lr.w.aq;
-         * sc.w.aq`. Free elsewhere. */
-        if (mp_cas(&p->head, &head, ((head & ~mask) - p->out_step) | idx, MP_SEQ_CST, MP_SEQ_CST)) {
-            return;
-        }
     }
 }
 
@@ -725,19 +780,24 @@ HOT_INLINE void pool_push(modesp_pool_t *p, uint32_t idx, uint32_t freed)
     MODESP_ASSERT((mp_load(&p->meta[idx], MP_RELAXED) & META_STATE_MASK) == META_RELEASING); /* I4 */
     MODESP_ASSERT((head & mask) <= p->capacity);                                             /* I1 */
     mp_store(&p->meta[idx], linked, MP_RELAXED);
-    MP_PAUSE(MP_PAUSE_FREE_BEFORE_PUSH, p);
-    if (!mp_cas(&p->head, &head, ((head & ~mask) - p->out_step) | idx, MP_SEQ_CST, MP_SEQ_CST)) { /* F4 */
-        pool_push_retry(p, idx, freed, linked, head);
-    }
+    (void)pool_push_loop(p, idx, freed, linked, head, false); /* F4 */
 }
+
+#if !MP_FAST_PATH
+/* The one copy of the pointer check under -Os (pool_private.h: pool_locate). */
+MODESP_IRAM_ATTR esp_err_t modesp_pool_locate_(const modesp_pool_t *p, const void *ptr, uint32_t *index)
+{
+    return pool_locate_inline(p, ptr, index);
+}
+#endif
 
 /* A rejected free: count it by its cause. */
 SLOW_PATH MODESP_IRAM_ATTR esp_err_t pool_give_refused(modesp_pool_t *pool, esp_err_t why)
 {
-    count(why == ESP_ERR_INVALID_ARG      ? &pool->null_frees
-          : why == MODESP_ERR_FOREIGN_PTR ? &pool->foreign_frees
-          : why == MODESP_ERR_DOUBLE_FREE ? &pool->double_frees
-                                          : &pool->misaligned_frees);
+    count_stat(why == ESP_ERR_INVALID_ARG      ? &pool->null_frees
+               : why == MODESP_ERR_FOREIGN_PTR ? &pool->foreign_frees
+               : why == MODESP_ERR_DOUBLE_FREE ? &pool->double_frees
+                                               : &pool->misaligned_frees);
     return why;
 }
 
@@ -753,7 +813,7 @@ SLOW_PATH MODESP_IRAM_ATTR esp_err_t pool_give_poisoned(modesp_pool_t *pool, uin
     MP_TRACE_FREE(pool, idx, block); /* the block is still the caller's bytes here */
     poison_fill(block, pool->stride);
     ASAN_POISON_BLOCK(block, pool->stride);
-    if (pool->out_step == 0u) {
+    if (!POOL_PACKED(pool)) {
         const uint32_t before = mp_fetch_sub(&pool->in_use, 1u, MP_RELAXED); /* F2 */
         MODESP_ASSERT(before >= 1u && before <= pool->capacity);             /* I2 */
         (void)before;
@@ -788,43 +848,58 @@ MODESP_IRAM_ATTR HOT_INLINE esp_err_t pool_give(modesp_pool_t *pool, void *ptr)
     if (MODESP_POISON_ENABLED && pool->poison) {
         return w == seen ? pool_give_poisoned(pool, idx, w) : pool_give_refused(pool, MODESP_ERR_DOUBLE_FREE);
     }
-    const uint32_t mask = idx_mask(pool);
     uint32_t head = mp_load(&pool->head, MP_RELAXED);
+    const uint32_t top = head & idx_mask(pool);
     const uint32_t freed = w & META_GEN_MASK;
-    const uint32_t linked = freed | meta_link_encode(idx, head & mask); /* F3's word, written by F1 */
+    /* F3's word, written by F1: meta_link_encode(idx, top) without its mask,
+     * which is a no-op here (top <= capacity and idx + 1 <= capacity both fit
+     * in the 16 link bits). */
+    const uint32_t linked = freed | (top ^ (idx + 1u));
     if (MP_UNLIKELY(!mp_cas(word, &w, linked, MP_RELAXED, MP_RELAXED))) {
         return pool_give_refused(pool, MODESP_ERR_DOUBLE_FREE);
     }
     uint8_t *block = block_at(pool, idx);
     MP_TRACE_FREE(pool, idx, block);
     ASAN_POISON_BLOCK(block, pool->stride);
-    const uint32_t out_step = pool->out_step;
-    if (out_step == 0u) {
+    if (!POOL_PACKED(pool)) {
         const uint32_t before = mp_fetch_sub(&pool->in_use, 1u, MP_RELAXED); /* F2 */
         MODESP_ASSERT(before >= 1u && before <= pool->capacity);             /* I2 */
         (void)before;
     }
+#if MP_FAST_PATH
     MP_PAUSE(MP_PAUSE_FREE_BEFORE_PUSH, pool);
-    /* F4; a packed head takes the block back from its count of blocks out in the same CAS (F2). */
-    if (MP_UNLIKELY(!mp_cas(&pool->head, &head, ((head & ~mask) - out_step) | idx, MP_SEQ_CST, MP_SEQ_CST))) {
-        pool_push_retry(pool, idx, freed, linked, head);
+    /* F4 once inline; a packed head takes the block back from its count of
+     * blocks out in the same CAS (F2). head - top is head & ~mask. */
+    if (MP_LIKELY(mp_cas(&pool->head, &head, head - top - pool->out_step + idx, MP_SEQ_CST, MP_SEQ_CST))) {
+        return ESP_OK;
     }
-    return ESP_OK;
+    return pool_push_loop(pool, idx, freed, linked, head, true);
+#else
+    return pool_push_loop(pool, idx, freed, linked, head, false); /* F4 */
+#endif
 }
 
-MODESP_IRAM_ATTR esp_err_t modesp_pool_deallocate(modesp_pool_t *pool, void *ptr)
+/* A free refused for its handle: NULL, one of the manager's pools (counted),
+ * or no pool at all. Out of line, so that the free's success path returns
+ * ESP_OK directly. */
+SLOW_PATH MODESP_IRAM_ATTR esp_err_t pool_give_bad_handle(modesp_pool_t *pool)
 {
     if (pool == NULL) {
         return ESP_ERR_INVALID_ARG;
     }
-    if (pool->magic == MODESP_POOL_MAGIC) {
-        return pool_give(pool, ptr);
-    }
     if (pool->magic == MODESP_POOL_MAGIC_MANAGED) {
-        count(&pool->wrong_api);
+        count_stat(&pool->wrong_api);
         return MODESP_ERR_MANAGED_POOL;
     }
     return MODESP_ERR_BAD_POOL;
+}
+
+MODESP_IRAM_ATTR esp_err_t modesp_pool_deallocate(modesp_pool_t *pool, void *ptr)
+{
+    if (MP_LIKELY(pool != NULL && pool->magic == MODESP_POOL_MAGIC)) {
+        return pool_give(pool, ptr);
+    }
+    return pool_give_bad_handle(pool);
 }
 
 MODESP_IRAM_ATTR esp_err_t modesp_pool_give_managed_(modesp_pool_t *pool, void *ptr) { return pool_give(pool, ptr); }

@@ -22,6 +22,21 @@ esp_err_t modesp_trace_set_hooks(const modesp_trace_hooks_t *hooks)
 #endif
 }
 
+#if MODESP_ADMISSION
+const modesp_admission_hook_t *modesp_admission_hook_;
+#endif
+
+esp_err_t modesp_admission_set_hook(const modesp_admission_hook_t *hook)
+{
+#if MODESP_ADMISSION
+    __atomic_store_n(&modesp_admission_hook_, hook, __ATOMIC_RELEASE);
+    return ESP_OK;
+#else
+    (void)hook;
+    return ESP_ERR_NOT_SUPPORTED;
+#endif
+}
+
 void *modesp_pool_block_at(const modesp_pool_t *pool, uint32_t index)
 {
     if (!pool_ok(pool) || index >= pool->capacity) {

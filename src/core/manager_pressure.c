@@ -20,6 +20,7 @@ MODESP_IRAM_ATTR uint32_t modesp_mgr_utilization_(const modesp_pool_manager_t *p
     return (bytes >= total) ? 100u : bytes * 100u / total; /* no overflow: see TOTAL_BYTES */
 }
 
+#if MODESP_PRESSURE_CALLBACKS_ENABLED
 /* Ring entry: seq (low 16 bits) << 16 | utilization << 4 | from << 2 | to. */
 static inline uint32_t entry_seq(uint32_t e) { return e >> 16; }
 
@@ -147,6 +148,8 @@ MODESP_IRAM_ATTR static void store_entry(modesp_pool_manager_t *pm, uint32_t seq
     } while (!mp_cas(slot, &cur, entry, MP_SEQ_CST, MP_RELAXED));
 }
 
+#endif /* MODESP_PRESSURE_CALLBACKS_ENABLED */
+
 /* Re-evaluate the level from fresh loads; bounded to a few rounds. */
 MODESP_IRAM_ATTR void modesp_mgr_pressure_update_(modesp_pool_manager_t *pm)
 {
@@ -160,9 +163,11 @@ MODESP_IRAM_ATTR void modesp_mgr_pressure_update_(modesp_pool_manager_t *pm)
         }
         const uint32_t seq = ((lw >> SEQ_SHIFT) + 1u) & SEQ_MASK;
         if (mp_cas(&pm->level_word, &lw, (seq << SEQ_SHIFT) | to, MP_SEQ_CST, MP_SEQ_CST)) {
+#if MODESP_PRESSURE_CALLBACKS_ENABLED
             const uint32_t util = modesp_mgr_utilization_(pm, bytes);
             MP_PAUSE(MP_PAUSE_LEVEL_BEFORE_RING, pm);
             store_entry(pm, seq, ((seq & 0xFFFFu) << 16) | (util << 4) | (from << 2) | to);
+#endif
         }
     }
     modesp_mgr_deliver_if_pending_(pm);
@@ -173,7 +178,25 @@ uint32_t modesp_pool_manager_process_pressure_events(modesp_pool_manager_t *pm)
     if (!pm_ok(pm) || modesp_port_in_isr()) {
         return 0u;
     }
+#if MODESP_PRESSURE_CALLBACKS_ENABLED
     return modesp_mgr_deliver_(pm);
+#else
+    return 0u; /* no callbacks compiled in: nothing is ever pending */
+#endif
+}
+
+/* The byte bands of the levels from the byte thresholds (see band_lo in manager_private.h). */
+void modesp_mgr_set_bands_(modesp_pool_manager_t *pm)
+{
+    const uint32_t warn = mp_load(&pm->enter_warning_bytes, MP_RELAXED);
+    const uint32_t crit = mp_load(&pm->enter_critical_bytes, MP_RELAXED);
+    const uint32_t rel = mp_load(&pm->below_release_bytes, MP_RELAXED);
+    const uint32_t lo[4] = BAND_LO_INIT_(warn, crit, rel);
+    const uint32_t width[4] = BAND_WIDTH_INIT_(warn, crit, rel);
+    for (size_t i = 0; i < 4u; i++) {
+        mp_store(&pm->band_lo[i], lo[i], MP_RELAXED);
+        mp_store(&pm->band_width[i], width[i], MP_RELAXED);
+    }
 }
 
 uint8_t modesp_pool_manager_get_overall_utilization(const modesp_pool_manager_t *pm)
@@ -184,7 +207,7 @@ uint8_t modesp_pool_manager_get_overall_utilization(const modesp_pool_manager_t 
     return (uint8_t)modesp_mgr_utilization_(pm, mp_load(&pm->bytes_in_use, MP_RELAXED));
 }
 
-modesp_pressure_level_t modesp_pool_manager_get_pressure_level(const modesp_pool_manager_t *pm)
+MODESP_IRAM_ATTR modesp_pressure_level_t modesp_pool_manager_get_pressure_level(const modesp_pool_manager_t *pm)
 {
     if (!pm_ok(pm)) {
         return MODESP_PRESSURE_NORMAL;
@@ -201,6 +224,7 @@ esp_err_t modesp_pool_manager_set_pressure_thresholds(modesp_pool_manager_t *pm,
     mp_store(&pm->enter_warning_bytes, PERCENT_TO_BYTES_(pm->total_bytes, warning), MP_RELAXED);
     mp_store(&pm->enter_critical_bytes, PERCENT_TO_BYTES_(pm->total_bytes, critical), MP_RELAXED);
     mp_store(&pm->below_release_bytes, PERCENT_TO_BYTES_(pm->total_bytes, release), MP_RELAXED);
+    modesp_mgr_set_bands_(pm);
     modesp_mgr_pressure_update_(pm);
     return ESP_OK;
 }
@@ -210,6 +234,10 @@ esp_err_t modesp_pool_manager_register_pressure_callback(modesp_pool_manager_t *
     if (!pm_ok(pm) || cb == NULL) {
         return ESP_ERR_INVALID_ARG;
     }
+#if !MODESP_PRESSURE_CALLBACKS_ENABLED
+    (void)ctx;
+    return ESP_ERR_NOT_SUPPORTED; /* compiled out (Kconfig MEMORY_POOL_PRESSURE_CALLBACKS) */
+#else
     esp_err_t err = MODESP_ERR_FULL;
     size_t free_slot = CONFIG_MEMORY_POOL_MAX_PRESSURE_CALLBACKS;
     uint32_t s = modesp_port_critical_enter();
@@ -230,6 +258,7 @@ esp_err_t modesp_pool_manager_register_pressure_callback(modesp_pool_manager_t *
     }
     modesp_port_critical_exit(s);
     return err;
+#endif
 }
 
 esp_err_t modesp_pool_manager_unregister_pressure_callback(modesp_pool_manager_t *pm, modesp_pressure_cb_t cb,
@@ -238,6 +267,10 @@ esp_err_t modesp_pool_manager_unregister_pressure_callback(modesp_pool_manager_t
     if (!pm_ok(pm) || cb == NULL) {
         return ESP_ERR_INVALID_ARG;
     }
+#if !MODESP_PRESSURE_CALLBACKS_ENABLED
+    (void)ctx;
+    return ESP_ERR_NOT_SUPPORTED; /* compiled out (Kconfig MEMORY_POOL_PRESSURE_CALLBACKS) */
+#else
     esp_err_t err = ESP_ERR_NOT_FOUND;
     uint32_t s = modesp_port_critical_enter();
     for (size_t i = 0; i < CONFIG_MEMORY_POOL_MAX_PRESSURE_CALLBACKS; i++) {
@@ -250,4 +283,5 @@ esp_err_t modesp_pool_manager_unregister_pressure_callback(modesp_pool_manager_t
     }
     modesp_port_critical_exit(s);
     return err;
+#endif
 }

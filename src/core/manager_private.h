@@ -51,11 +51,30 @@ typedef struct {
     uint8_t cls;
 } heap_slot_t;
 
+/* A default strategy's step (see default_ex below). */
+typedef esp_err_t (*modesp_default_ex_fn_t)(modesp_pool_manager_t *pm, size_t size, uint32_t strategy,
+                                            void **out MP_SITE_PARAMS);
+
+/* Branch hints and out-of-line cold paths: the common case stays a straight line at -O2;
+ * under -Os one copy of everything (no duplicated fast path). */
+#if defined(__GNUC__) || defined(__clang__)
+#define MGR_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define MGR_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define MGR_LIKELY(x)   (x)
+#define MGR_UNLIKELY(x) (x)
+#endif
+#if defined(__GNUC__) && !defined(__OPTIMIZE_SIZE__)
+#define MGR_COLD static __attribute__((noinline, cold))
+#else
+#define MGR_COLD static
+#endif
+
 struct modesp_pool_manager {
     modesp_pool_t *classes[MODESP_CLASS_COUNT];
     modesp_pool_t *reserve;
-    const uint8_t *lo[MODESP_CLASS_COUNT + 1]; /* block storage [lo, hi) of each class and the reserve */
-    const uint8_t *hi[MODESP_CLASS_COUNT + 1];
+    const uint8_t *reserve_lo; /* the reserve's block storage [lo, hi) (NULL, NULL: none) */
+    const uint8_t *reserve_hi;
     uint32_t default_strategy;
     uint32_t default_timeout_ms;
     uint32_t total_bytes;
@@ -64,18 +83,36 @@ struct modesp_pool_manager {
     uint32_t enter_warning_bytes;
     uint32_t enter_critical_bytes;
     uint32_t below_release_bytes;
+    /* Byte band of each level: bytes in [band_lo, band_lo + band_width) keep the
+     * level (modesp_mgr_target_level_ returns it), so the hot path asks one
+     * unsigned compare instead of the hysteresis rules. Index 3 is never a level. */
+    uint32_t band_lo[4];
+    uint32_t band_width[4];
     uint32_t level_word;
+#if MODESP_PRESSURE_CALLBACKS_ENABLED
     uint32_t ring[RING_SIZE];
     uint32_t delivered_seq;
     uint32_t delivering;
     uint32_t dropped_events;
     pressure_cb_slot_t callbacks[CONFIG_MEMORY_POOL_MAX_PRESSURE_CALLBACKS];
+#endif
+#if MODESP_WAIT_ENABLED
     /* WAIT */
     uint32_t waiters[MODESP_CLASS_COUNT];
     modesp_port_waitq_t waitq[MODESP_CLASS_COUNT];
+#endif
+    /* How the allocate entry points serve a default strategy other than STRICT:
+     * stored by set_default_strategy (or set at compile time for a Kconfig
+     * default of SPILL), NULL while it is STRICT. The entry points reach
+     * allocate_ex, the strategies and the WAIT code (with the clock's 64-bit
+     * arithmetic) only through it, so an application that never changes the
+     * default strategy links none of them. */
+    modesp_default_ex_fn_t default_ex;
+#if MODESP_HEAP_FALLBACK_ENABLED
     /* heap fallback, guarded by the port critical section */
     heap_slot_t heap[CONFIG_MEMORY_POOL_HEAP_FALLBACK_MAX_BLOCKS];
     uint32_t heap_in_use;
+#endif
     /* counters */
     uint32_t zero_size_requests;
     uint32_t oversize_requests;
@@ -92,6 +129,7 @@ struct modesp_pool_manager {
     uint32_t heap_failures;
     uint32_t critical_allocs;
     uint32_t critical_failures;
+    uint32_t resets; /* reset_stats calls, kept in every profile (a reader's deltas need it) */
 };
 
 /* The one manager (manager.c). */
@@ -103,7 +141,37 @@ extern const uint32_t modesp_class_size_[MODESP_CLASS_COUNT];
 /* The manager is a singleton: any other pointer (NULL, a stray or stale one) is refused. */
 static inline bool pm_ok(const modesp_pool_manager_t *pm) { return pm == &modesp_manager_; }
 
+/* A misuse or strategy counter. The minimal profile (Kconfig MEMORY_POOL_MINIMAL_STATS) keeps only
+ * what the integrity check needs: the error is still returned, the counter stays 0. */
+#ifdef CONFIG_MEMORY_POOL_MINIMAL_STATS
+MODESP_IRAM_ATTR static inline void bump(uint32_t *counter) { (void)counter; }
+#else
 MODESP_IRAM_ATTR static inline void bump(uint32_t *counter) { (void)mp_fetch_add(counter, 1u, MP_RELAXED); }
+#endif
+
+/* The byte bands of the three levels for these byte thresholds (see band_lo):
+ * NORMAL stays below warn, WARNING in [release, critical), CRITICAL from warn up. */
+#define BAND_LO_INIT_(warn, crit, rel)                                                                                 \
+    {                                                                                                                  \
+        0u, (rel), (warn), 0u                                                                                          \
+    }
+#define BAND_WIDTH_INIT_(warn, crit, rel)                                                                              \
+    {                                                                                                                  \
+        (warn), (crit) - (rel), (warn) == 0u ? UINT32_MAX : 0u - (warn), 0u                                            \
+    }
+void modesp_mgr_set_bands_(modesp_pool_manager_t *pm);
+
+/* Pending pressure changes: the level word's sequence is ahead of the last delivered one. */
+MODESP_IRAM_ATTR static inline bool modesp_mgr_pending_(const modesp_pool_manager_t *pm, uint32_t level_word)
+{
+#if MODESP_PRESSURE_CALLBACKS_ENABLED
+    return (level_word >> SEQ_SHIFT) != mp_load(&pm->delivered_seq, MP_RELAXED);
+#else
+    (void)pm;
+    (void)level_word;
+    return false;
+#endif
+}
 
 /* The level `bytes` calls for from `level` (hysteresis); on the hot path of every allocate and free. */
 MODESP_IRAM_ATTR static inline uint32_t modesp_mgr_target_level_(modesp_pool_manager_t *pm, uint32_t level,
@@ -133,13 +201,22 @@ void *modesp_mgr_take_class_(modesp_pool_manager_t *pm, int cls, int requested M
 /* manager_pressure.c */
 uint32_t modesp_mgr_utilization_(const modesp_pool_manager_t *pm, uint32_t bytes);
 void modesp_mgr_pressure_update_(modesp_pool_manager_t *pm);
+#if MODESP_PRESSURE_CALLBACKS_ENABLED
 uint32_t modesp_mgr_deliver_(modesp_pool_manager_t *pm);
 void modesp_mgr_deliver_if_pending_(modesp_pool_manager_t *pm);
+#else
+/* Nothing to deliver without callbacks: compiled out of every path. */
+#define modesp_mgr_deliver_if_pending_(pm) ((void)(pm))
+#endif
 
 /* manager_strategies.c */
+#if MODESP_WAIT_ENABLED
 esp_err_t modesp_mgr_wait_for_block_(modesp_pool_manager_t *pm, int cls, uint32_t timeout_ms,
                                      void **out MP_SITE_PARAMS);
+#endif
+#if MODESP_HEAP_FALLBACK_ENABLED
 esp_err_t modesp_mgr_heap_take_(modesp_pool_manager_t *pm, size_t size, int cls, void **out);
 esp_err_t modesp_mgr_heap_give_back_(modesp_pool_manager_t *pm, void *ptr, size_t size, bool sized);
+#endif
 
 #endif /* MODESP_MANAGER_PRIVATE_H */

@@ -23,6 +23,9 @@ esp_err_t modesp_pool_manager_get_stats(const modesp_pool_manager_t *pm_c, modes
     st->bytes_in_use = mp_load(&pm->bytes_in_use, MP_RELAXED);
     st->utilization = (uint8_t)modesp_mgr_utilization_(pm, st->bytes_in_use);
     st->level = modesp_pool_manager_get_pressure_level(pm);
+    st->pressure_changes = (mp_load(&pm->level_word, MP_RELAXED) >> SEQ_SHIFT) & SEQ_MASK;
+    st->resets = mp_load(&pm->resets, MP_RELAXED);
+#ifndef CONFIG_MEMORY_POOL_MINIMAL_STATS /* compiled out there: they read 0 (memset above) */
     st->zero_size_requests = mp_load(&pm->zero_size_requests, MP_RELAXED);
     st->oversize_requests = mp_load(&pm->oversize_requests, MP_RELAXED);
     st->null_frees = mp_load(&pm->null_frees, MP_RELAXED);
@@ -38,11 +41,15 @@ esp_err_t modesp_pool_manager_get_stats(const modesp_pool_manager_t *pm_c, modes
     st->heap_failures = mp_load(&pm->heap_failures, MP_RELAXED);
     st->critical_allocs = mp_load(&pm->critical_allocs, MP_RELAXED);
     st->critical_failures = mp_load(&pm->critical_failures, MP_RELAXED);
-    st->pressure_changes = (mp_load(&pm->level_word, MP_RELAXED) >> SEQ_SHIFT) & SEQ_MASK;
+#endif
+#if MODESP_PRESSURE_CALLBACKS_ENABLED
     st->pressure_events_dropped = mp_load(&pm->dropped_events, MP_RELAXED);
+#endif
+#if MODESP_HEAP_FALLBACK_ENABLED
     const uint32_t s = modesp_port_critical_enter();
     st->heap_in_use = pm->heap_in_use;
     modesp_port_critical_exit(s);
+#endif
     return ESP_OK;
 }
 
@@ -57,6 +64,8 @@ esp_err_t modesp_pool_manager_reset_stats(modesp_pool_manager_t *pm)
     if (pm->reserve != NULL) {
         (void)modesp_pool_reset_stats(pm->reserve);
     }
+    (void)mp_fetch_add(&pm->resets, 1u, MP_RELAXED);
+#ifndef CONFIG_MEMORY_POOL_MINIMAL_STATS /* the counters are compiled out there */
     uint32_t *const zeroed[] = {&pm->zero_size_requests,
                                 &pm->oversize_requests,
                                 &pm->null_frees,
@@ -75,6 +84,7 @@ esp_err_t modesp_pool_manager_reset_stats(modesp_pool_manager_t *pm)
     for (size_t i = 0; i < sizeof zeroed / sizeof zeroed[0]; i++) {
         mp_store(zeroed[i], 0u, MP_RELAXED);
     }
+#endif
     return ESP_OK;
 }
 

@@ -2,6 +2,7 @@
 /* Pool manager: the WAIT strategy and the opt-in heap fallback. */
 #include "manager_private.h"
 
+#if MODESP_WAIT_ENABLED
 esp_err_t modesp_mgr_wait_for_block_(modesp_pool_manager_t *pm, int cls, uint32_t timeout_ms, void **out MP_SITE_PARAMS)
 {
     const uint64_t deadline =
@@ -38,7 +39,9 @@ esp_err_t modesp_mgr_wait_for_block_(modesp_pool_manager_t *pm, int cls, uint32_
     }
     return err;
 }
+#endif
 
+#if MODESP_HEAP_FALLBACK_ENABLED
 esp_err_t modesp_mgr_heap_take_(modesp_pool_manager_t *pm, size_t size, int cls, void **out)
 {
     void *p = modesp_port_heap_alloc(size);
@@ -93,3 +96,4 @@ esp_err_t modesp_mgr_heap_give_back_(modesp_pool_manager_t *pm, void *ptr, size_
     }
     return err;
 }
+#endif

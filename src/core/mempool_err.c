@@ -45,6 +45,8 @@ const char *modesp_err_to_name(esp_err_t err)
         return "MODESP_ERR_MANAGED_POOL";
     case MODESP_ERR_ALREADY_REGISTERED:
         return "MODESP_ERR_ALREADY_REGISTERED";
+    case MODESP_ERR_QUOTA:
+        return "MODESP_ERR_QUOTA";
     case MODESP_ERR_BAD_TOPIC:
         return "MODESP_ERR_BAD_TOPIC";
     case MODESP_ERR_BAD_PATTERN:

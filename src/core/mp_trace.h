@@ -16,6 +16,8 @@
  *   MP_NO_SITE             passes none (NULL, 0, 0)
  *   MP_NO_SITE_SIZED(n)    no call site, requested size n
  *   MP_TRACE_FAIL(pool)    a request counted in pool's alloc_failures (inside a function with MP_SITE_PARAMS)
+ *   MP_ADMIT(pool, size)   the admission hook's verdict on a manager request (ESP_OK, a constant, when
+ *                          MODESP_ADMISSION is 0, so `if (MP_ADMIT(..) != ESP_OK)` compiles to nothing)
  */
 #ifndef MODESP_MP_TRACE_H
 #define MODESP_MP_TRACE_H
@@ -34,8 +36,8 @@ extern const modesp_trace_hooks_t *modesp_trace_hooks_;
 #define MP_NO_SITE             , (const char *)0, 0, 0u
 #define MP_NO_SITE_SIZED(n)    , (const char *)0, 0, (uint32_t)(n)
 
-static inline void mp_trace_alloc(const modesp_pool_t *pool, uint32_t idx, const void *block, uint32_t size,
-                                  const char *file, int line)
+MODESP_IRAM_ATTR static inline void mp_trace_alloc(const modesp_pool_t *pool, uint32_t idx, const void *block,
+                                                   uint32_t size, const char *file, int line)
 {
     const modesp_trace_hooks_t *h = __atomic_load_n(&modesp_trace_hooks_, __ATOMIC_ACQUIRE);
     if (h != 0 && h->on_alloc != 0) {
@@ -43,7 +45,7 @@ static inline void mp_trace_alloc(const modesp_pool_t *pool, uint32_t idx, const
     }
 }
 
-static inline void mp_trace_free(const modesp_pool_t *pool, uint32_t idx, const void *block)
+MODESP_IRAM_ATTR static inline void mp_trace_free(const modesp_pool_t *pool, uint32_t idx, const void *block)
 {
     const modesp_trace_hooks_t *h = __atomic_load_n(&modesp_trace_hooks_, __ATOMIC_ACQUIRE);
     if (h != 0 && h->on_free != 0) {
@@ -51,7 +53,7 @@ static inline void mp_trace_free(const modesp_pool_t *pool, uint32_t idx, const 
     }
 }
 
-static inline void mp_trace_fail(const modesp_pool_t *pool, uint32_t size, const char *file, int line)
+MODESP_IRAM_ATTR static inline void mp_trace_fail(const modesp_pool_t *pool, uint32_t size, const char *file, int line)
 {
     const modesp_trace_hooks_t *h = __atomic_load_n(&modesp_trace_hooks_, __ATOMIC_ACQUIRE);
     if (h != 0 && h->on_fail != 0) {
@@ -72,6 +74,19 @@ static inline void mp_trace_fail(const modesp_pool_t *pool, uint32_t size, const
 #define MP_TRACE_ALLOC(pool, idx, block) ((void)0)
 #define MP_TRACE_FREE(pool, idx, block)  ((void)0)
 #define MP_TRACE_FAIL(pool)              ((void)0)
+#endif
+
+#if MODESP_ADMISSION
+extern const modesp_admission_hook_t *modesp_admission_hook_;
+
+MODESP_IRAM_ATTR static inline esp_err_t mp_admit(const modesp_pool_t *pool, uint32_t size)
+{
+    const modesp_admission_hook_t *h = __atomic_load_n(&modesp_admission_hook_, __ATOMIC_ACQUIRE);
+    return (h != 0 && h->admit != 0) ? h->admit(pool, size, h->ctx) : ESP_OK;
+}
+#define MP_ADMIT(pool, size) mp_admit((pool), (uint32_t)(size))
+#else
+#define MP_ADMIT(pool, size) ESP_OK
 #endif
 
 #endif /* MODESP_MP_TRACE_H */

@@ -60,7 +60,7 @@ esp_err_t modesp_pool_init(modesp_pool_t *pool, const char *name, void *storage,
     pool->stride_shift = shift;
     pool->poison = MODESP_POOL_POISON_DEFAULT_;
     pool->idx_bits = bits;
-    pool->stride_mask = (shift == 0xFFu) ? 0xFFFFFFFFu : stride - 1u;
+    pool->locate_limit = (shift == 0xFFu) ? 1u : (uint32_t)count_;    /* as MODESP_POOL_LOCATE_LIMIT_ */
     pool->out_step = MODESP_POOL_PACKED_(count_) ? (1u << bits) : 0u; /* as MODESP_POOL_OUT_STEP_ */
     pool->pop_step = (1u << (bits * (pool->out_step != 0u ? 2u : 1u))) + pool->out_step;
     memset(meta, 0, count_ * sizeof(uint32_t)); /* all FREE, list 0 -> 1 -> ... -> NIL */
@@ -108,9 +108,9 @@ MODESP_IRAM_ATTR size_t modesp_pool_block_size(const modesp_pool_t *pool)
     return pool_ok(pool) ? pool->block_size : 0u;
 }
 
-size_t modesp_pool_capacity(const modesp_pool_t *pool) { return pool_ok(pool) ? pool->capacity : 0u; }
+MODESP_IRAM_ATTR size_t modesp_pool_capacity(const modesp_pool_t *pool) { return pool_ok(pool) ? pool->capacity : 0u; }
 
-size_t modesp_pool_in_use(const modesp_pool_t *pool) { return pool_ok(pool) ? pool_in_use(pool) : 0u; }
+MODESP_IRAM_ATTR size_t modesp_pool_in_use(const modesp_pool_t *pool) { return pool_ok(pool) ? pool_in_use(pool) : 0u; }
 
 esp_err_t modesp_pool_get_stats(const modesp_pool_t *pool, modesp_pool_stats_t *stats)
 {
@@ -127,7 +127,8 @@ esp_err_t modesp_pool_get_stats(const modesp_pool_t *pool, modesp_pool_stats_t *
     stats->in_use = (uint32_t)modesp_pool_in_use(p);
     const uint32_t peak = mp_load(&p->peak, MP_RELAXED);
     stats->peak = peak > stats->in_use ? peak : stats->in_use; /* see modesp_pool_reset_stats */
-    stats->total_allocs = pool_pops(p) - mp_load(&p->total_allocs, MP_RELAXED);
+    /* The minimal profile keeps no pop count (no tag_laps): it reports 0. */
+    stats->total_allocs = MP_FULL_STATS ? pool_pops(p) - mp_load(&p->total_allocs, MP_RELAXED) : 0u;
     stats->alloc_failures = mp_load(&p->alloc_failures, MP_RELAXED);
     stats->exhausted = mp_load(&p->exhausted, MP_RELAXED);
     stats->invalid_requests = mp_load(&p->invalid_requests, MP_RELAXED);
@@ -140,6 +141,7 @@ esp_err_t modesp_pool_get_stats(const modesp_pool_t *pool, modesp_pool_stats_t *
     stats->poison_violations = mp_load(&p->poison_violations, MP_RELAXED);
     stats->quarantined = mp_load(&p->quarantined, MP_RELAXED);
     stats->corruptions = mp_load(&p->corruptions, MP_RELAXED);
+    stats->resets = mp_load(&p->resets, MP_RELAXED);
     return ESP_OK;
 }
 
@@ -151,13 +153,18 @@ esp_err_t modesp_pool_reset_stats(modesp_pool_t *pool)
     if (!pool_ok(pool)) {
         return MODESP_ERR_BAD_POOL;
     }
-    uint32_t *const zeroed[] = {&pool->alloc_failures,   &pool->exhausted,    &pool->invalid_requests,
-                                &pool->wrong_api,        &pool->null_frees,   &pool->foreign_frees,
-                                &pool->misaligned_frees, &pool->double_frees, &pool->poison_violations,
-                                &pool->corruptions};
-    for (size_t i = 0; i < sizeof zeroed / sizeof zeroed[0]; i++) {
-        mp_store(zeroed[i], 0u, MP_RELAXED);
-    }
+    /* One store each: smaller code than a loop over a table of their addresses. */
+    mp_store(&pool->alloc_failures, 0u, MP_RELAXED);
+    mp_store(&pool->exhausted, 0u, MP_RELAXED);
+    mp_store(&pool->invalid_requests, 0u, MP_RELAXED);
+    mp_store(&pool->wrong_api, 0u, MP_RELAXED);
+    mp_store(&pool->null_frees, 0u, MP_RELAXED);
+    mp_store(&pool->foreign_frees, 0u, MP_RELAXED);
+    mp_store(&pool->misaligned_frees, 0u, MP_RELAXED);
+    mp_store(&pool->double_frees, 0u, MP_RELAXED);
+    mp_store(&pool->poison_violations, 0u, MP_RELAXED);
+    mp_store(&pool->corruptions, 0u, MP_RELAXED);
+    (void)mp_fetch_add(&pool->resets, 1u, MP_RELAXED);
     /* total_allocs counts from the pops made so far (pool_info.c: get_stats). */
     mp_store(&pool->total_allocs, pool_pops(pool), MP_RELAXED);
     /* peak restarts from now. An allocation between the read and the store

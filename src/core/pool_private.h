@@ -55,6 +55,11 @@
 #define MP_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define MP_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
+/* Whether pool p packs its count of blocks out into its head word. With
+ * Kconfig MEMORY_POOL_PACK_MAX_BLOCKS 0 no pool does, and the packed branches
+ * compile out (smaller code, e.g. for the minimal profile). */
+#define POOL_PACKED(p) (MODESP_POOL_PACK_MAX != 0u && (p)->out_step != 0u)
+
 /* Any initialised pool, the manager's included (the two magics differ in bit 0 only). */
 MODESP_IRAM_ATTR static inline bool pool_ok(const modesp_pool_t *p)
 {
@@ -66,6 +71,28 @@ static inline uint32_t idx_mask(const modesp_pool_t *p) { return p->idx_mask; }
 static inline uint8_t *block_at(const modesp_pool_t *p, uint32_t idx) { return p->storage + (size_t)idx * p->stride; }
 
 MODESP_IRAM_ATTR static inline void count(uint32_t *counter) { (void)mp_fetch_add(counter, 1u, MP_RELAXED); }
+
+/* The minimal profile (Kconfig MEMORY_POOL_MINIMAL_STATS) keeps only the
+ * counters the integrity check needs (in_use, or a packed head's count, and
+ * quarantined) plus the two that report damage (corruptions,
+ * poison_violations); peak, total_allocs and the per-cause failure counters
+ * are compiled out, with the code that keeps them, and read as 0 (peak as
+ * in_use). */
+#ifdef CONFIG_MEMORY_POOL_MINIMAL_STATS
+#define MP_FULL_STATS 0
+#else
+#define MP_FULL_STATS 1
+#endif
+
+/* One more event in a statistics counter that the minimal profile drops. */
+MODESP_IRAM_ATTR static inline void count_stat(uint32_t *counter)
+{
+    if (MP_FULL_STATS) {
+        count(counter);
+    } else {
+        (void)counter;
+    }
+}
 
 /* Strides are multiples of MODESP_POOL_ALIGN (>= 4): poison and check whole words. */
 static inline void poison_fill(uint8_t *block, uint32_t stride)
@@ -104,20 +131,23 @@ static inline esp_err_t pool_locate_error(const modesp_pool_t *p, const void *pt
 }
 
 /* The block index of ptr, or the error above. A power-of-two stride (the
- * usual case) takes a shift and two compares: an offset below the storage
- * (NULL included: the storage never ends past the top of the address space)
- * wraps to an index >= capacity, so `idx < capacity` is the whole range
- * check. Any other stride has stride_shift 0xFF and stride_mask all ones:
- * the masked shift then yields index 0 and the mask accepts only offset 0,
- * so block 0 passes here and every other block takes the division below. */
-MODESP_IRAM_ATTR HOT_INLINE esp_err_t pool_locate(const modesp_pool_t *p, const void *ptr, uint32_t *index)
+ * usual case) takes one rotate and one compare: the offset from the storage
+ * rotated right by log2(stride) is the index when the offset is a multiple
+ * of the stride; any remainder lands in the top bits (at or above
+ * 2^(width - log2(stride)), which exceeds every capacity, since the storage
+ * fits in the address space), and an offset below the storage (NULL
+ * included: the storage never ends past the top of the address space) wraps
+ * to a huge one, so `idx < capacity` is the whole range and boundary check.
+ * Any other stride has stride_shift 0xFF (a rotate that moves every nonzero
+ * offset off zero) and locate_limit 1: block 0 passes here and every other
+ * block takes the division below. */
+MODESP_IRAM_ATTR static inline esp_err_t pool_locate_inline(const modesp_pool_t *p, const void *ptr, uint32_t *index)
 {
+    const unsigned width = (unsigned)sizeof(uintptr_t) * 8u;
     const uintptr_t off = (uintptr_t)ptr - (uintptr_t)p->storage;
-    uintptr_t idx = off >> (p->stride_shift & (sizeof(uintptr_t) * 8u - 1u));
-    /* Sign-extended, so that "all ones" covers a 64-bit offset too (a pointer
-     * 4 GiB below the storage must not pass as block 1). */
-    const uintptr_t stride_mask = (uintptr_t)(intptr_t)(int32_t)p->stride_mask;
-    if (MP_LIKELY(idx < p->capacity && (off & stride_mask) == 0u)) {
+    const unsigned shift = p->stride_shift & (width - 1u);
+    uintptr_t idx = (off >> shift) | (off << ((width - shift) & (width - 1u))); /* rotate right */
+    if (MP_LIKELY(idx < p->locate_limit)) {
         *index = (uint32_t)idx;
         return ESP_OK;
     }
@@ -131,13 +161,26 @@ MODESP_IRAM_ATTR HOT_INLINE esp_err_t pool_locate(const modesp_pool_t *p, const 
     return pool_locate_error(p, ptr);
 }
 
+/* The free's fast path inlines the check (MP_FAST_PATH); under -Os every
+ * caller (free, block_index, block_tag) shares one out-of-line copy,
+ * defined in fixed_pool.c. */
+#if MP_FAST_PATH
+MODESP_IRAM_ATTR HOT_INLINE esp_err_t pool_locate(const modesp_pool_t *p, const void *ptr, uint32_t *index)
+{
+    return pool_locate_inline(p, ptr, index);
+}
+#else
+esp_err_t modesp_pool_locate_(const modesp_pool_t *p, const void *ptr, uint32_t *index);
+#define pool_locate modesp_pool_locate_
+#endif
+
 /* Blocks handed out now. A packed head (<= 255 blocks) counts the blocks
  * off the list in its "out" field: those are the allocated ones plus the
  * quarantined ones, plus in_use, a correction that stays 0 unless a list
  * damaged by a tag wrap led two pops to one block. */
-static inline uint32_t pool_in_use(const modesp_pool_t *p)
+MODESP_IRAM_ATTR static inline uint32_t pool_in_use(const modesp_pool_t *p)
 {
-    if (p->out_step == 0u) {
+    if (!POOL_PACKED(p)) {
         return mp_load(&p->in_use, MP_RELAXED);
     }
     const uint32_t out = (mp_load(&p->head, MP_RELAXED) >> p->idx_bits) & p->idx_mask;
@@ -152,7 +195,7 @@ static inline uint32_t pool_in_use(const modesp_pool_t *p)
  * is on its way. */
 static inline uint32_t pool_pops(const modesp_pool_t *p)
 {
-    const uint32_t tag_shift = p->idx_bits * (p->out_step != 0u ? 2u : 1u);
+    const uint32_t tag_shift = p->idx_bits * (POOL_PACKED(p) ? 2u : 1u);
     const uint32_t half = 31u - tag_shift; /* bits of the tag below its top bit */
     uint32_t laps = mp_load(&p->tag_laps, MP_ACQUIRE);
     const uint32_t tag = mp_load(&p->head, MP_ACQUIRE) >> tag_shift;
