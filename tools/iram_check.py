@@ -22,6 +22,12 @@ optimisation, where fewer helpers are inlined):
                ESP-IDF's IRAM_ATTR shape: .iram1.N / .dram1.N),
                -march=rv32imc_zicsr_zifencei
 
+Tracing pass (issue 14): every profile is compiled a second time with Kconfig
+MEMORY_POOL_ENABLE_TRACING and MEMORY_DIAG_OWNER_QUOTAS, the diagnostics layer
+included, and the walk also starts from the hook tables the diagnostics install
+(TRACING_TABLES): the core's hook points call through them in the ISR, so each
+table must be in DRAM and every function it reaches in IRAM.
+
 Where the walk stops (STOP): functions documented "ISR-safe: no" that the
 reached code calls only on a path an ISR never takes, because the caller
 refused the ISR before the call (named with that reason below). A stop that
@@ -29,8 +35,8 @@ is reached by any other function is not exempt: the list is of edges.
 
 --strip-attr FILE:NAME compiles FILE with the attribute removed from the
 definition of the function or table NAME (a copy in the build directory), to
-show the check fail; --self-test does that for one function per profile and fails unless the
-check catches it.
+show the check fail; --self-test does that for one function per profile (and for the quota admission
+hook, src/diag/quota.c:admit, in the tracing pass) and fails unless the check catches it.
 
 Prints per profile the reached functions and tables with their bytes, and
 writes OUT/iram.json (the IRAM and DRAM bytes each profile costs).
@@ -58,6 +64,12 @@ ENTRY_POINTS = [
     "modesp_port_critical_enter", "modesp_port_critical_exit", "modesp_port_in_isr",
     "modesp_bus_publish_from_isr_fields",
 ]
+
+# Tracing pass: (object, local symbol) of the hook tables the diagnostics layer installs (modesp_trace_set_hooks,
+# modesp_admission_set_hook); the core calls through them from every allocation and free, ISRs included.
+TRACING_TABLES = [("trace_tables.o", "s_hooks"), ("quota.o", "s_hook")]
+TRACING_SDKCONFIG = "CONFIG_MEMORY_POOL_ENABLE_TRACING=y\nCONFIG_MEMORY_DIAG_OWNER_QUOTAS=y\n"
+TRACING_STRIP = ("src/diag/quota.c", "admit")  # --self-test: stripped in the tracing pass, must be caught
 
 # (caller, callee): an edge the walk does not follow, and why an ISR never takes it.
 _NOT_IN_ISR = "called only when !modesp_port_in_isr() (pressure_after, modesp_mgr_deliver_if_pending_)"
@@ -129,6 +141,7 @@ def read_list(path, *keys):
 
 
 CORE = read_list("src/sources.txt", "pool", "manager", "errors", "bus")
+DIAG = read_list("src/sources.txt", "diag")
 
 
 def layer_of(obj_base):
@@ -200,16 +213,16 @@ def strip_attr(src, func, out_dir):
     return copy
 
 
-def compile_profile(name, opt, out, strip=None):
+def compile_profile(name, opt, out, strip=None, tracing=False):
     p = PROFILES[name]
-    odir = os.path.join(out, name + opt.replace("-", "_"))
+    odir = os.path.join(out, name + opt.replace("-", "_") + ("_tracing" if tracing else ""))
     os.makedirs(odir, exist_ok=True)
     incs = ["-I" + os.path.join(ROOT, d) for d in p["includes"]]
-    incs += ["-I" + os.path.join(ROOT, "include"), "-I" + os.path.join(out, "config"),
+    incs += ["-I" + os.path.join(ROOT, "include"), "-I" + os.path.join(out, "config-tracing" if tracing else "config"),
              "-I" + os.path.join(ROOT, "src/core"), "-I" + os.path.join(ROOT, "src/port"),
              "-I" + os.path.join(ROOT, "src/port", PORT_DIRS[p["port"]])]
     objs = []
-    for src in CORE + p["sources"]:
+    for src in CORE + p["sources"] + (DIAG if tracing else []):
         path = os.path.join(ROOT, src)
         if strip and strip[0] == src:
             path = strip_attr(src, strip[1], odir)
@@ -270,8 +283,9 @@ class Obj:
         return "/".join(sorted(set(names))) if names else self.sections[sec][0]
 
 
-def check(objs, profile, verbose):
-    """Walk from the entry points; return (problems, iram_bytes, dram_bytes, reached)."""
+def check(objs, profile, verbose, tables=()):
+    """Walk from the entry points (and the (object, local symbol) tables); return (problems, reached, externals,
+    bytes)."""
     parsed = [Obj(o) for o in objs]
     global_def = {}
     for o in parsed:
@@ -286,6 +300,12 @@ def check(objs, profile, verbose):
             problems.append("entry point %s is not defined" % e)
         else:
             stack.append((global_def[e], "<entry>"))
+    for obj_base, sym in tables:
+        hits = [(o, s[3]) for o in parsed if os.path.basename(o.path) == obj_base
+                for s in o.symbols if s and s[0] == sym and isinstance(s[3], int)]
+        if not hits:
+            problems.append("hook table %s is not defined in %s" % (sym, obj_base))
+        stack += [(h, "<hook table>") for h in hits]
     while stack:
         (o, sec), via = stack.pop()
         key = (o.path, sec)
@@ -299,6 +319,13 @@ def check(objs, profile, verbose):
             ok = name.startswith(IRAM_PREFIXES)
             kind = "function"
         elif "W" in flags:
+            if via == "<hook table>":  # a hook table in RAM: safe; the functions it points to are what runs
+                for symi in sorted(o.refs.get(sec, ())):
+                    sname, _typ, _bind, ndx = o.symbols[symi]
+                    if isinstance(ndx, int):
+                        stack.append(((o, ndx), lbl))
+                    elif sname in global_def:
+                        stack.append((global_def[sname], lbl))
             continue  # RAM data (.data, .bss): safe, and not followed (it holds names for task-side reports)
         else:
             ok = name.startswith(DRAM_PREFIXES)
@@ -365,10 +392,18 @@ def main():
     strip = tuple(args.strip_attr.split(":", 1)) if args.strip_attr else None
     failed = False
     report = {}
+    frag = os.path.join(out, "config-tracing", "sdkconfig")
+    os.makedirs(os.path.dirname(frag), exist_ok=True)
+    with open(frag, "w") as f:
+        f.write(TRACING_SDKCONFIG)
+    run([PYTHON, os.path.join(ROOT, "tools/gen_config.py"), os.path.join(ROOT, "Kconfig"),
+         os.path.join(out, "config-tracing", "sdkconfig.h"), frag])
     for prof in args.profile or sorted(PROFILES):
-        for opt in OPT_LEVELS:
-            objs = compile_profile(prof, opt, out, strip)
-            problems, reached, ext, (iram, dram, marked_i, marked_d) = check(objs, prof, args.verbose)
+        for tracing, opt in [(t, o) for t in (False, True) for o in OPT_LEVELS]:
+            objs = compile_profile(prof, opt, out, strip, tracing)
+            problems, reached, ext, (iram, dram, marked_i, marked_d) = check(objs, prof, args.verbose,
+                                                                            TRACING_TABLES if tracing else ())
+            opt_label = opt + (" tracing+quotas" if tracing else "")
             funcs = sum(1 for r in reached if r[0] == "function")
             consts = sum(1 for r in reached if r[0] == "constant")
             layers = {}
@@ -376,8 +411,8 @@ def main():
                 if sec.startswith(IRAM_PREFIXES + DRAM_PREFIXES):
                     layers[layer_of(base)] = layers.get(layer_of(base), 0) + size
             print("iram-check %s %s: %d functions, %d constant tables reached; IRAM %d bytes, DRAM %d bytes "
-                  "(marked: %d + %d); externals: %s" % (prof, opt, funcs, consts, iram, dram, marked_i, marked_d,
-                                                        ", ".join(ext) or "none"))
+                  "(marked: %d + %d); externals: %s" % (prof, opt_label, funcs, consts, iram, dram, marked_i,
+                                                        marked_d, ", ".join(ext) or "none"))
             print("    by layer (IRAM + DRAM bytes): " + ", ".join("%s %d" % kv for kv in sorted(layers.items())))
             if args.verbose:
                 for kind, lbl, sec, size, base in sorted(reached, key=lambda r: (r[4], r[1])):
@@ -385,7 +420,8 @@ def main():
             for p in problems:
                 print("  FAIL: " + p)
             failed |= bool(problems)
-            report["%s%s" % (prof, opt)] = {"functions": funcs, "constants": consts, "iram_bytes": iram,
+            key = "%s%s%s" % (prof, opt, "-tracing" if tracing else "")
+            report[key] = {"functions": funcs, "constants": consts, "iram_bytes": iram,
                                             "dram_bytes": dram, "marked_iram_bytes": marked_i,
                                             "marked_dram_bytes": marked_d, "externals": ext, "by_layer": layers,
                                             "problems": problems}
@@ -395,6 +431,9 @@ def main():
         st_out = os.path.join(out, "self-test")
         run([PYTHON, os.path.join(ROOT, "tools/gen_config.py"), os.path.join(ROOT, "Kconfig"),
              os.path.join(st_out, "config", "sdkconfig.h")])
+        os.makedirs(os.path.join(st_out, "config-tracing"), exist_ok=True)
+        run([PYTHON, os.path.join(ROOT, "tools/gen_config.py"), os.path.join(ROOT, "Kconfig"),
+             os.path.join(st_out, "config-tracing", "sdkconfig.h"), frag])
         for prof in args.profile or sorted(PROFILES):
             src, func = PROFILES[prof]["strip"]
             objs = compile_profile(prof, "-Os", st_out, (src, func))
@@ -403,6 +442,14 @@ def main():
             print("iram-check self-test %s: %s without MODESP_IRAM_ATTR -> %s" %
                   (prof, func, "caught: " + caught[0] if caught else "NOT CAUGHT"))
             failed |= not caught
+        # the tracing pass: a diagnostics hook the core calls through a hook table
+        src, func = TRACING_STRIP
+        prof = (args.profile or sorted(PROFILES))[0]
+        objs = compile_profile(prof, "-Os", st_out, (src, func), tracing=True)
+        caught = [p for p in check(objs, prof, False, TRACING_TABLES)[0] if p.startswith("function " + func + " ")]
+        print("iram-check self-test %s tracing+quotas: %s without MODESP_IRAM_ATTR -> %s" %
+              (prof, func, "caught: " + caught[0] if caught else "NOT CAUGHT"))
+        failed |= not caught
     if failed:
         print("iram-check: FAILED")
         return 1

@@ -98,6 +98,9 @@ typedef struct {
     uint32_t failures_recorded;    /* failed requests recorded in the failure ring since init */
     uint64_t uptime_us;            /* the library clock (modesp_time_us) */
     uint64_t taken_at_us;          /* when the snapshot was taken (clock clamped to never go back) */
+    /* Per-owner quotas (0 when compiled out): requests refused with MODESP_ERR_QUOTA since start. */
+    uint32_t quota_cap_refusals;   /* the owner was at its cap */
+    uint32_t quota_floor_refusals; /* the class would have dipped into another owner's unmet floor */
 } modesp_diag_snapshot_t;
 
 /* Per pool: rate-window state. Private: use the functions. */
@@ -110,10 +113,12 @@ typedef struct {
 typedef struct {
     const modesp_pool_t *pool;
     uint32_t last_total_allocs; /* the core counter at the last look */
+    uint32_t last_resets;       /* the core's reset count at the last look: a change means every count is new */
     uint32_t last_in_use;
     uint32_t allocs; /* cumulative since init */
     uint32_t frees;
     uint32_t last_failures;   /* health: the core's alloc_failures at the last evaluation */
+    uint32_t health_resets;   /* health: the core's reset count at the last evaluation */
     uint64_t last_failure_us; /* health: last evaluation that saw this pool fail a request ... */
     bool has_failed;          /* ... valid when set */
     uint8_t sample_head;      /* next slot */
@@ -179,8 +184,9 @@ typedef struct {
     uint64_t last_reserve_fail_us; /* last evaluation that saw a failed critical allocation */
     uint32_t last_critical_allocs; /* manager counters at the last evaluation */
     uint32_t last_critical_failures;
-    uint32_t last_fail_count;   /* failed requests seen by the last evaluation that saw some */
-    const char *last_fail_pool; /* the pool with most of them */
+    uint32_t last_manager_resets; /* the manager's reset count at the last evaluation */
+    uint32_t last_fail_count;     /* failed requests seen by the last evaluation that saw some */
+    const char *last_fail_pool;   /* the pool with most of them */
     uint32_t evaluations;
     bool seen_failure;
     bool seen_reserve;
@@ -321,6 +327,10 @@ typedef struct {
     uint32_t peak_bytes;
     uint32_t allocs;
     uint32_t failures;
+    /* Per-owner quotas (Kconfig MEMORY_DIAG_OWNER_QUOTAS; 0 / MODESP_DIAG_NO_CAP / 0 otherwise). */
+    uint32_t quota_floor;    /* guaranteed manager blocks (0: none) */
+    uint32_t quota_cap;      /* most manager blocks (MODESP_DIAG_NO_CAP: none) */
+    uint32_t quota_refusals; /* requests refused with MODESP_ERR_QUOTA (its cap, or another's floor) */
 } modesp_diag_owner_stats_t;
 
 /*
@@ -342,6 +352,52 @@ size_t modesp_memory_diagnostics_get_owners(modesp_diag_owner_stats_t *out, size
  * ISR-safe: yes.
  */
 uint32_t modesp_memory_diagnostics_owners_dropped(void);
+
+/* ----------------------------------------------------- per-owner quotas */
+
+#define MODESP_DIAG_NO_CAP UINT32_MAX /* modesp_memory_diagnostics_set_quota: no cap */
+
+/*
+ * Give `owner` a quota in manager blocks (every class and the reserve
+ * together; Kconfig MEMORY_DIAG_OWNER_QUOTAS): a floor, blocks the other
+ * owners may not take while `owner` holds fewer than floor_blocks (another
+ * owner's request for class C fails when C's free blocks would drop below
+ * the sum of the unmet floors, so a critical owner can always get up to its
+ * floor from any class), and a cap (a request by `owner` while it holds
+ * cap_blocks fails). A refused request fails with MODESP_ERR_QUOTA
+ * (allocate_ex; NULL from the other calls) without touching a pool, and is
+ * counted per owner and in the snapshot (quota_cap_refusals,
+ * quota_floor_refusals). ISR allocations belong to "-", which may have a
+ * quota too. floor 0 and MODESP_DIAG_NO_CAP remove the quota. A tag longer
+ * than CONFIG_MEMORY_DIAG_OWNER_NAME_LEN is truncated (as set_owner does).
+ * Blocks are counted through the tracing records, so only blocks allocated
+ * since modesp_memory_diagnostics_init (or reset_tracing) in tracked pools
+ * count. The check and the allocation are not one atomic step: contexts
+ * allocating at the same instant may each pass the check, so a cap or floor
+ * can be overrun by at most the number of such contexts (exact for one
+ * context at a time, e.g. an owner that is one task). A SPILL request is
+ * checked against its requested class only.
+ * Returns: ESP_OK, or an error below.
+ * Errors:
+ *   ESP_ERR_INVALID_ARG    owner NULL or "", floor_blocks > cap_blocks  (not counted)
+ *   ESP_ERR_INVALID_STATE  no diagnostics initialised yet (no tracing records)  (not counted)
+ *   MODESP_ERR_FULL        the owner table is full  (counted in owners_dropped)
+ *   ESP_ERR_NOT_SUPPORTED  quotas compiled out (MEMORY_DIAG_OWNER_QUOTAS or tracing off)  (not counted)
+ * Complexity: O(owners x tag length).
+ * ISR-safe: no (task context).
+ */
+esp_err_t modesp_memory_diagnostics_set_quota(const char *owner, uint32_t floor_blocks, uint32_t cap_blocks);
+
+/*
+ * Requests refused by the per-owner quotas since start or reset_tracing:
+ * *cap_refusals (an owner at its cap) and *floor_refusals (another owner's
+ * unmet floor); either pointer may be NULL.
+ * Returns: the sum of both (0 when quotas are compiled out).
+ * Errors: none.
+ * Complexity: O(1).
+ * ISR-safe: yes.
+ */
+uint32_t modesp_memory_diagnostics_quota_refusals(uint32_t *cap_refusals, uint32_t *floor_refusals);
 
 /* ------------------------------------------------------------- leaks */
 
@@ -693,9 +749,9 @@ const char *modesp_health_level_name(modesp_health_level_t level);
 #endif
 
 #define MODESP_DIAG_PM_MAGIC    0x4D504D31u /* "MPM1" */
-#define MODESP_DIAG_PM_VERSION  1u
-#define MODESP_DIAG_PM_FAILURES 4u  /* newest failed requests kept */
-#define MODESP_DIAG_PM_FILE_LEN 24u /* call-site file base name, with its NUL */
+#define MODESP_DIAG_PM_VERSION  2u          /* 2: the seq field */
+#define MODESP_DIAG_PM_FAILURES 4u          /* newest failed requests kept */
+#define MODESP_DIAG_PM_FILE_LEN 24u         /* call-site file base name, with its NUL */
 
 typedef struct {
     char owner[MODESP_DIAG_OWNER_LEN];
@@ -736,8 +792,28 @@ typedef struct {
     uint32_t failures_total; /* failed requests recorded this boot (the ring's count) */
     uint32_t failures_kept;  /* entries of failures[] filled, newest first */
     modesp_diag_pm_failure_t failures[MODESP_DIAG_PM_FAILURES];
+    uint32_t seq; /* two-slot area: +1 per write, the newest valid slot is read (wraps; compared by difference) */
     uint32_t crc; /* CRC-32 (IEEE) of every byte before it */
 } modesp_diag_postmortem_t;
+
+/*
+ * The torn-save-proof form: two records written in turn. A save (and the
+ * arming at boot) copies the newest valid record into the other slot,
+ * updates it there and seals it with the next sequence number, so a reset
+ * at any byte of a save leaves the previous save whole; the reader takes the
+ * valid slot with the newest sequence number. Twice the RAM of one record
+ * (2 x 560 bytes on a 32-bit target with the defaults).
+ *
+ *     static MODESP_DIAG_NOINIT_ATTR modesp_diag_postmortem_area_t s_pm;
+ *     modesp_diag_postmortem_t prev;
+ *     if (modesp_memory_diagnostics_postmortem_area_begin(&s_pm, &prev) == ESP_OK)
+ *         modesp_memory_diagnostics_postmortem_report(&prev, sink, ctx);
+ *     ...
+ *     modesp_memory_diagnostics_postmortem_area_save(&diag, &s_pm);
+ */
+typedef struct {
+    modesp_diag_postmortem_t slot[2];
+} modesp_diag_postmortem_area_t;
 
 /*
  * At boot, before anything else uses `area`: check what it holds and arm it
@@ -762,7 +838,8 @@ esp_err_t modesp_memory_diagnostics_postmortem_begin(modesp_diag_postmortem_t *a
  * one), the newest failed requests of the failure ring, uptime; the CRC last.
  * Uses no snapshot (a few hundred bytes of stack), so it also suits a panic
  * or task-watchdog hook. A reset in the middle of a save leaves a record the
- * next boot reads as MODESP_ERR_CORRUPTED.
+ * next boot reads as MODESP_ERR_CORRUPTED (the record is lost; the two-slot
+ * postmortem_area_save below keeps the previous save instead).
  * Returns: ESP_OK.
  * Errors: ESP_ERR_INVALID_ARG (diag not initialised, area NULL),
  *   ESP_ERR_INVALID_STATE (area not armed by postmortem_begin).
@@ -771,6 +848,37 @@ esp_err_t modesp_memory_diagnostics_postmortem_begin(modesp_diag_postmortem_t *a
  */
 esp_err_t modesp_memory_diagnostics_postmortem_save(const modesp_memory_diagnostics_t *diag,
                                                     modesp_diag_postmortem_t *area);
+
+/*
+ * postmortem_begin for a two-slot area: the valid slot with the newest
+ * sequence number is the previous boot's record, copied into *previous (may
+ * be NULL); then this boot's armed record (boot + 1, all-boots figures
+ * carried over, next sequence number) is written into the other slot, so a
+ * reset while arming still leaves the previous record for the next boot.
+ * Returns: ESP_OK (a record of the previous boot was found).
+ * Errors: ESP_ERR_INVALID_ARG (area NULL), ESP_ERR_NOT_FOUND (neither slot
+ *   has the magic: first boot, power-on RAM), MODESP_ERR_CORRUPTED (a magic
+ *   but no valid slot: damaged RAM).
+ * Complexity: O(sizeof area).
+ * ISR-safe: no (start-up, before the diagnostics run).
+ */
+esp_err_t modesp_memory_diagnostics_postmortem_area_begin(modesp_diag_postmortem_area_t *area,
+                                                          modesp_diag_postmortem_t *previous);
+
+/*
+ * postmortem_save for a two-slot area: the newest valid record is copied
+ * into the other slot, updated there as postmortem_save does and sealed
+ * with the next sequence number; the newest slot is not written, so a reset
+ * at any point of the save leaves it whole (the next boot reads it, or the
+ * new one if the save completed).
+ * Returns: ESP_OK.
+ * Errors: ESP_ERR_INVALID_ARG (diag not initialised, area NULL),
+ *   ESP_ERR_INVALID_STATE (no valid slot: area not armed by postmortem_area_begin).
+ * Complexity: O(classes + failure slots + sizeof record).
+ * ISR-safe: no (task context, or a panic handler with the other contexts stopped).
+ */
+esp_err_t modesp_memory_diagnostics_postmortem_area_save(const modesp_memory_diagnostics_t *diag,
+                                                         modesp_diag_postmortem_area_t *area);
 
 /*
  * Render a record (the `previous` of postmortem_begin) as text lines:

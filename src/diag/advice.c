@@ -42,12 +42,12 @@ static uint64_t s_start_us; /* the first request noted since the last reset */
 static bool s_started;
 
 #define DIAG_CLASS_SIZE_(NAME, name, size, count) (uint32_t)(size),
-static const uint32_t k_class_size[MODESP_CLASS_COUNT] = {MODESP_SIZE_CLASSES(DIAG_CLASS_SIZE_)};
+MODESP_DRAM_ATTR static const uint32_t k_class_size[MODESP_CLASS_COUNT] = {MODESP_SIZE_CLASSES(DIAG_CLASS_SIZE_)};
 #undef DIAG_CLASS_SIZE_
 
-static uint32_t lower_bound(int c) { return c > 0 ? k_class_size[c - 1] : 0u; }
+MODESP_IRAM_ATTR static uint32_t lower_bound(int c) { return c > 0 ? k_class_size[c - 1] : 0u; }
 
-static uint32_t bucket_of(int c, uint32_t size)
+MODESP_IRAM_ATTR static uint32_t bucket_of(int c, uint32_t size)
 {
     const uint32_t lo = lower_bound(c);
     const uint32_t w = (k_class_size[c] - lo) / MODESP_DIAG_HIST_BUCKETS;
@@ -55,7 +55,7 @@ static uint32_t bucket_of(int c, uint32_t size)
     return k < MODESP_DIAG_HIST_BUCKETS ? k : MODESP_DIAG_HIST_BUCKETS - 1u;
 }
 
-void diag_advice_note_request(size_t size, bool failed)
+MODESP_IRAM_ATTR void diag_advice_note_request(size_t size, bool failed)
 {
     const int c = modesp_pool_manager_class_for_size(size);
     if (c < 0) {
@@ -63,7 +63,9 @@ void diag_advice_note_request(size_t size, bool failed)
     }
     const uint32_t v = (uint32_t)size; /* <= the largest class size here */
     const uint32_t k = bucket_of(c, v);
-    const uint64_t now = s_started ? 0u : modesp_time_us();
+    /* s_started is written in the critical section below; read here without it (atomically) to keep the clock
+     * read outside the critical section */
+    const uint64_t now = __atomic_load_n(&s_started, __ATOMIC_RELAXED) ? 0u : modesp_time_us();
     /* a few stores in the port's short critical section: no CAS needed (Cortex-M0, ESP32-C3) */
     const uint32_t s = modesp_port_critical_enter();
     class_hist_t *h = &s_hist[c];
@@ -75,7 +77,7 @@ void diag_advice_note_request(size_t size, bool failed)
         h->max = v;
     }
     if (!s_started) {
-        s_started = true;
+        __atomic_store_n(&s_started, true, __ATOMIC_RELAXED);
         s_start_us = now;
     }
     modesp_port_critical_exit(s);
@@ -85,7 +87,7 @@ void diag_advice_reset(void)
 {
     const uint32_t s = modesp_port_critical_enter();
     memset(s_hist, 0, sizeof s_hist);
-    s_started = false;
+    __atomic_store_n(&s_started, false, __ATOMIC_RELAXED);
     s_start_us = 0u;
     modesp_port_critical_exit(s);
 }
@@ -247,8 +249,9 @@ esp_err_t modesp_memory_diagnostics_advice_report(const modesp_diag_class_advice
         sink(line, ctx);
         total += a->ram_delta_bytes;
     }
-    (void)snprintf(line, sizeof line, "# RAM %s: %lld B", total <= 0 ? "saved" : "needed",
-                   (long long)(total < 0 ? -total : total));
+    char bytes[DIAG_U64_DIGITS + 1u]; /* not %lld: newlib-nano's printf lacks it */
+    (void)snprintf(line, sizeof line, "# RAM %s: %s B", total <= 0 ? "saved" : "needed",
+                   diag_i64_text((int64_t)(total < 0 ? -total : total), bytes));
     sink(line, ctx);
     return ESP_OK;
 }

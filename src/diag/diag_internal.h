@@ -40,6 +40,31 @@ static inline uint32_t diag_u32(size_t v)
 #endif
 }
 
+/* A uint64_t in decimal, for printf's %s: newlib-nano's printf (Cortex-M builds with nano.specs) has no
+ * %llu and prints "lu" or garbage for it, so the reports never pass a 64-bit value to printf. */
+#define DIAG_U64_DIGITS 21u /* 20 digits of UINT64_MAX and the NUL */
+static inline const char *diag_u64_text(uint64_t v, char out[DIAG_U64_DIGITS])
+{
+    char *p = &out[DIAG_U64_DIGITS - 1u];
+    *p = '\0';
+    do {
+        *--p = (char)('0' + (int)(v % 10u));
+        v /= 10u;
+    } while (v != 0u);
+    return p;
+}
+
+/* An int64_t in decimal (a '-' and the magnitude, INT64_MIN included). */
+static inline const char *diag_i64_text(int64_t v, char out[DIAG_U64_DIGITS + 1u])
+{
+    const uint64_t mag = v < 0 ? 0u - (uint64_t)v : (uint64_t)v;
+    char *p = (char *)diag_u64_text(mag, &out[1]);
+    if (v < 0) {
+        *--p = '-';
+    }
+    return p;
+}
+
 /* Per-task storage: thread-local where the platform has it (host, ESP-IDF);
  * elsewhere (bare metal, a FreeRTOS without TLS) one value for the program. */
 #if defined(MODESP_PORT_ESP_IDF) || defined(__linux__) || defined(__APPLE__)
@@ -49,13 +74,20 @@ static inline uint32_t diag_u32(size_t v)
 #endif
 
 /* owners.c */
-uint8_t diag_owner_current(void);           /* the calling task's owner index (0: "-") */
-const char *diag_owner_name(uint8_t owner); /* "-" for 0 or an unknown index */
+uint8_t diag_owner_current(void);                        /* the calling task's owner index (0: "-") */
+bool diag_owner_intern(const char *tag, uint8_t *index); /* find or add (truncated) tag; false: table full */
+const char *diag_owner_name(uint8_t owner);              /* "-" for 0 or an unknown index */
 void diag_owner_copy_name(uint8_t owner, char out[MODESP_DIAG_OWNER_LEN]);
 void diag_owner_on_alloc(uint8_t owner, uint32_t bytes);
 void diag_owner_on_free(uint8_t owner, uint32_t bytes);
 void diag_owner_on_failure(uint8_t owner);
 void diag_owners_reset(void);
+
+/* quota.c (MODESP_ADMISSION builds; no-ops otherwise): manager blocks held per owner, floors and caps */
+void diag_quota_on_alloc(uint8_t owner); /* a manager block taken by owner (tracked pools only) */
+void diag_quota_on_free(uint8_t owner);  /* a recorded manager block of owner given back */
+void diag_quota_reset(void);
+void diag_quota_of(uint8_t owner, uint32_t *floor_blocks, uint32_t *cap_blocks, uint32_t *refusals);
 
 /* trace_tables.c (tracing builds; stubs otherwise) */
 void diag_trace_attach(const modesp_pool_t *const *pools, size_t count); /* give pools their slices, install hooks */
@@ -63,6 +95,7 @@ bool diag_trace_pool_hold(const modesp_pool_t *pool, uint32_t *avg_us, uint32_t 
 bool diag_trace_pool_hold_sum(const modesp_pool_t *pool, uint64_t *sum_ms, uint32_t *count); /* since reset */
 void diag_trace_live_bytes(uint64_t *requested, uint64_t *blocks);
 void diag_trace_reset(void);
+bool diag_trace_attached(void); /* the trace hooks installed and at least one pool tracked */
 
 /* One live record, for leaks.c. */
 typedef struct {

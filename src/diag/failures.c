@@ -18,7 +18,7 @@ static modesp_diag_failure_t s_ring[MODESP_DIAG_FAILURE_SLOTS];
 static uint32_t s_written; /* records written since start (next slot = s_written % slots) */
 
 /* The class a failed request asked for: from its size, else from the pool; -1 for a pool outside the manager. */
-static int8_t class_of(const modesp_pool_t *pool, uint32_t size)
+MODESP_IRAM_ATTR static int8_t class_of(const modesp_pool_t *pool, uint32_t size)
 {
     if (size != 0u) {
         return (int8_t)modesp_pool_manager_class_for_size(size);
@@ -32,7 +32,7 @@ static int8_t class_of(const modesp_pool_t *pool, uint32_t size)
     return -1;
 }
 
-void diag_failure_record(const modesp_pool_t *pool, uint32_t size, const char *file, int line)
+MODESP_IRAM_ATTR void diag_failure_record(const modesp_pool_t *pool, uint32_t size, const char *file, int line)
 {
     const uint8_t owner = modesp_port_in_isr() ? 0u : diag_owner_current();
     modesp_diag_failure_t rec;
@@ -47,7 +47,8 @@ void diag_failure_record(const modesp_pool_t *pool, uint32_t size, const char *f
     rec.time_us = modesp_time_us();
     const uint32_t s = modesp_port_critical_enter();
     s_ring[s_written % MODESP_DIAG_FAILURE_SLOTS] = rec;
-    s_written++;
+    __atomic_store_n(&s_written, s_written + 1u,
+                     __ATOMIC_RELEASE); /* read without the lock by diag_failures_recorded */
     modesp_port_critical_exit(s);
     diag_owner_on_failure(owner);
 }
@@ -101,6 +102,6 @@ void diag_failures_reset(void)
 {
     const uint32_t s = modesp_port_critical_enter();
     memset(s_ring, 0, sizeof s_ring);
-    s_written = 0u;
+    __atomic_store_n(&s_written, 0u, __ATOMIC_RELEASE);
     modesp_port_critical_exit(s);
 }

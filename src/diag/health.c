@@ -129,10 +129,12 @@ static void check_pools(modesp_memory_diagnostics_t *diag, uint64_t now, finding
             f->integrity_pool = f->integrity_pool != NULL ? f->integrity_pool : "?";
             continue;
         }
-        /* Lower than last time: the counters were reset; those counted since are new. */
-        const uint32_t fails =
-            st.alloc_failures >= t->last_failures ? st.alloc_failures - t->last_failures : st.alloc_failures;
+        /* Reset since the last evaluation (the reset count moved, or the counter went down): those
+         * counted since are new, however many there were before. */
+        const bool reset = st.resets != t->health_resets || st.alloc_failures < t->last_failures;
+        const uint32_t fails = reset ? st.alloc_failures : st.alloc_failures - t->last_failures;
         t->last_failures = st.alloc_failures;
+        t->health_resets = st.resets;
         if (fails > 0u) {
             t->last_failure_us = now;
             t->has_failed = true;
@@ -185,14 +187,15 @@ static void check_manager(modesp_memory_diagnostics_t *diag, uint64_t now, findi
     } else if (ms.level == MODESP_PRESSURE_WARNING) {
         raise_to(f, MODESP_HEALTH_WARNING, MODESP_HEALTH_R_PRESSURE);
     }
-    /* Counter resets: a lower value means the counts since the reset are new. */
-    const uint32_t used = ms.critical_allocs >= h->last_critical_allocs ? ms.critical_allocs - h->last_critical_allocs
-                                                                        : ms.critical_allocs;
-    const uint32_t failed = ms.critical_failures >= h->last_critical_failures
-                                ? ms.critical_failures - h->last_critical_failures
-                                : ms.critical_failures;
+    /* Reset since the last evaluation (the manager's reset count moved, or a counter went down): the
+     * counts since are new. */
+    const bool reset = ms.resets != h->last_manager_resets || ms.critical_allocs < h->last_critical_allocs ||
+                       ms.critical_failures < h->last_critical_failures;
+    const uint32_t used = reset ? ms.critical_allocs : ms.critical_allocs - h->last_critical_allocs;
+    const uint32_t failed = reset ? ms.critical_failures : ms.critical_failures - h->last_critical_failures;
     h->last_critical_allocs = ms.critical_allocs;
     h->last_critical_failures = ms.critical_failures;
+    h->last_manager_resets = ms.resets;
     if (used > 0u || ms.reserve.in_use > 0u) {
         h->last_reserve_us = now;
         h->seen_reserve = true;
@@ -330,12 +333,14 @@ void diag_health_init(modesp_memory_diagnostics_t *diag, uint64_t now)
         modesp_pool_stats_t st;
         if (modesp_pool_get_stats(diag->pools[i].pool, &st) == ESP_OK) {
             diag->pools[i].last_failures = st.alloc_failures;
+            diag->pools[i].health_resets = st.resets;
         }
     }
     modesp_pool_manager_stats_t ms;
     if (diag->pm != NULL && modesp_pool_manager_get_stats(diag->pm, &ms) == ESP_OK) {
         h->last_critical_allocs = ms.critical_allocs;
         h->last_critical_failures = ms.critical_failures;
+        h->last_manager_resets = ms.resets;
     }
 }
 

@@ -37,12 +37,8 @@ static bool same_name(const char *a, const char *b)
     return a[i] == b[i];
 }
 
-uint8_t modesp_memory_diagnostics_set_owner(const char *tag)
+bool diag_owner_intern(const char *tag, uint8_t *index)
 {
-    if (tag == NULL || tag[0] == '\0') {
-        s_current = 0u;
-        return 0u;
-    }
     char name[MODESP_DIAG_OWNER_LEN];
     size_t len = 0u;
     while (len < MODESP_DIAG_OWNER_LEN - 1u && tag[len] != '\0') { /* truncate, never read past the limit */
@@ -52,6 +48,7 @@ uint8_t modesp_memory_diagnostics_set_owner(const char *tag)
     name[len] = '\0';
 
     uint8_t found = 0u;
+    bool ok = true;
     const uint32_t s = modesp_port_critical_enter();
     for (uint32_t i = 1u; i < s_owner_count; i++) {
         if (same_name(s_names[i], name)) {
@@ -66,9 +63,20 @@ uint8_t modesp_memory_diagnostics_set_owner(const char *tag)
             __atomic_store_n(&s_owner_count, s_owner_count + 1u, __ATOMIC_RELEASE);
         } else {
             s_owners_dropped++;
+            ok = false;
         }
     }
     modesp_port_critical_exit(s);
+    *index = found;
+    return ok;
+}
+
+uint8_t modesp_memory_diagnostics_set_owner(const char *tag)
+{
+    uint8_t found = 0u;
+    if (tag != NULL && tag[0] != '\0') {
+        (void)diag_owner_intern(tag, &found); /* a full table leaves "-" */
+    }
     s_current = found;
     return found;
 }
@@ -77,14 +85,14 @@ const char *modesp_memory_diagnostics_get_owner(void) { return diag_owner_name(s
 
 uint32_t modesp_memory_diagnostics_owners_dropped(void) { return __atomic_load_n(&s_owners_dropped, __ATOMIC_RELAXED); }
 
-uint8_t diag_owner_current(void) { return s_current; }
+MODESP_IRAM_ATTR uint8_t diag_owner_current(void) { return s_current; }
 
-const char *diag_owner_name(uint8_t owner)
+MODESP_IRAM_ATTR const char *diag_owner_name(uint8_t owner)
 {
     return owner < __atomic_load_n(&s_owner_count, __ATOMIC_ACQUIRE) ? s_names[owner] : s_names[0];
 }
 
-void diag_owner_copy_name(uint8_t owner, char out[MODESP_DIAG_OWNER_LEN])
+MODESP_IRAM_ATTR void diag_owner_copy_name(uint8_t owner, char out[MODESP_DIAG_OWNER_LEN])
 {
     const char *n = diag_owner_name(owner);
     size_t i = 0u;
@@ -94,7 +102,7 @@ void diag_owner_copy_name(uint8_t owner, char out[MODESP_DIAG_OWNER_LEN])
     out[i] = '\0';
 }
 
-void diag_owner_on_alloc(uint8_t owner, uint32_t bytes)
+MODESP_IRAM_ATTR void diag_owner_on_alloc(uint8_t owner, uint32_t bytes)
 {
     if (owner >= MODESP_DIAG_MAX_OWNERS) {
         owner = 0u;
@@ -113,7 +121,7 @@ void diag_owner_on_alloc(uint8_t owner, uint32_t bytes)
     modesp_port_critical_exit(s);
 }
 
-void diag_owner_on_free(uint8_t owner, uint32_t bytes)
+MODESP_IRAM_ATTR void diag_owner_on_free(uint8_t owner, uint32_t bytes)
 {
     if (owner >= MODESP_DIAG_MAX_OWNERS) {
         owner = 0u;
@@ -127,7 +135,7 @@ void diag_owner_on_free(uint8_t owner, uint32_t bytes)
     modesp_port_critical_exit(s);
 }
 
-void diag_owner_on_failure(uint8_t owner)
+MODESP_IRAM_ATTR void diag_owner_on_failure(uint8_t owner)
 {
     if (owner >= MODESP_DIAG_MAX_OWNERS) {
         owner = 0u;
@@ -147,6 +155,7 @@ void diag_owners_reset(void)
     s_owners_dropped = 0u;
     modesp_port_critical_exit(s);
     s_current = 0u;
+    diag_quota_reset();
 }
 
 size_t modesp_memory_diagnostics_get_owners(modesp_diag_owner_stats_t *out, size_t max)
@@ -168,6 +177,7 @@ size_t modesp_memory_diagnostics_get_owners(modesp_diag_owner_stats_t *out, size
         o.allocs = s_counts[i].allocs;
         o.failures = s_counts[i].failures;
         modesp_port_critical_exit(s);
+        diag_quota_of((uint8_t)i, &o.quota_floor, &o.quota_cap, &o.quota_refusals);
         /* insertion sort, heaviest bytes_in_use first, ties in table order; keep the max heaviest */
         size_t pos = filled;
         while (pos > 0u && out[pos - 1u].bytes_in_use < o.bytes_in_use) {

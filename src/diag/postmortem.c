@@ -59,6 +59,35 @@ static const char *base_name(const char *path)
     return b;
 }
 
+static bool record_valid(const modesp_diag_postmortem_t *r)
+{
+    return r->magic == MODESP_DIAG_PM_MAGIC && r->version == MODESP_DIAG_PM_VERSION && r->size == sizeof *r &&
+           r->crc == record_crc(r);
+}
+
+/* Arm `dst` for this boot: boot number and all-boots figures from `prev` (a valid record, or NULL). */
+static void arm(modesp_diag_postmortem_t *dst, const modesp_diag_postmortem_t *prev, uint32_t seq)
+{
+    modesp_diag_pm_class_t carried[MODESP_CLASS_COUNT];
+    memset(carried, 0, sizeof carried);
+    uint32_t boot = 1u;
+    if (prev != NULL) {
+        memcpy(carried, prev->classes, sizeof carried);
+        boot = prev->boot + 1u;
+    }
+    memset(dst, 0, sizeof *dst);
+    dst->magic = MODESP_DIAG_PM_MAGIC;
+    dst->version = MODESP_DIAG_PM_VERSION;
+    dst->size = (uint16_t)sizeof *dst;
+    dst->boot = boot;
+    for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
+        dst->classes[c].peak_all_boots = carried[c].peak_all_boots;
+        dst->classes[c].failures_all_boots = carried[c].failures_all_boots;
+    }
+    dst->seq = seq;
+    seal(dst);
+}
+
 esp_err_t modesp_memory_diagnostics_postmortem_begin(modesp_diag_postmortem_t *area, modesp_diag_postmortem_t *previous)
 {
     if (area == NULL) {
@@ -66,31 +95,49 @@ esp_err_t modesp_memory_diagnostics_postmortem_begin(modesp_diag_postmortem_t *a
     }
     esp_err_t found = ESP_ERR_NOT_FOUND;
     if (area->magic == MODESP_DIAG_PM_MAGIC) {
-        const bool valid =
-            area->version == MODESP_DIAG_PM_VERSION && area->size == sizeof *area && area->crc == record_crc(area);
-        found = valid ? ESP_OK : MODESP_ERR_CORRUPTED;
+        found = record_valid(area) ? ESP_OK : MODESP_ERR_CORRUPTED;
     }
-    modesp_diag_pm_class_t carried[MODESP_CLASS_COUNT];
-    uint32_t boot = 1u;
-    memset(carried, 0, sizeof carried);
     if (found == ESP_OK) {
         if (previous != NULL) {
             *previous = *area;
         }
-        memcpy(carried, area->classes, sizeof carried);
-        boot = area->boot + 1u;
+        modesp_diag_postmortem_t prev = *area; /* arm() overwrites the area it reads from */
+        arm(area, &prev, 0u);
+    } else {
+        arm(area, NULL, 0u);
     }
-    memset(area, 0, sizeof *area);
-    area->magic = MODESP_DIAG_PM_MAGIC;
-    area->version = MODESP_DIAG_PM_VERSION;
-    area->size = (uint16_t)sizeof *area;
-    area->boot = boot;
-    for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
-        area->classes[c].peak_all_boots = carried[c].peak_all_boots;
-        area->classes[c].failures_all_boots = carried[c].failures_all_boots;
-    }
-    seal(area);
     return found;
+}
+
+/* The slot holding the newest valid record (sequence numbers compared by difference: they wrap), or -1. */
+static int newest_slot(const modesp_diag_postmortem_area_t *area)
+{
+    const bool v0 = record_valid(&area->slot[0]);
+    const bool v1 = record_valid(&area->slot[1]);
+    if (v0 && v1) {
+        return (int32_t)(area->slot[1].seq - area->slot[0].seq) > 0 ? 1 : 0;
+    }
+    return v0 ? 0 : (v1 ? 1 : -1);
+}
+
+esp_err_t modesp_memory_diagnostics_postmortem_area_begin(modesp_diag_postmortem_area_t *area,
+                                                          modesp_diag_postmortem_t *previous)
+{
+    if (area == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    const int n = newest_slot(area);
+    if (n < 0) {
+        const bool any = area->slot[0].magic == MODESP_DIAG_PM_MAGIC || area->slot[1].magic == MODESP_DIAG_PM_MAGIC;
+        arm(&area->slot[0], NULL, 1u);
+        return any ? MODESP_ERR_CORRUPTED : ESP_ERR_NOT_FOUND;
+    }
+    const modesp_diag_postmortem_t *prev = &area->slot[n];
+    if (previous != NULL) {
+        *previous = *prev;
+    }
+    arm(&area->slot[1 - n], prev, prev->seq + 1u); /* the other slot: `prev` stays whole */
+    return ESP_OK;
 }
 
 /* This boot's class figures, and the all-boots ones: the carried-over values plus this boot. */
@@ -159,6 +206,22 @@ esp_err_t modesp_memory_diagnostics_postmortem_save(const modesp_memory_diagnost
     save_failures(area);
     seal(area);
     return ESP_OK;
+}
+
+esp_err_t modesp_memory_diagnostics_postmortem_area_save(const modesp_memory_diagnostics_t *diag,
+                                                         modesp_diag_postmortem_area_t *area)
+{
+    if (diag == NULL || area == NULL || diag->magic != DIAG_MAGIC) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    const int n = newest_slot(area);
+    if (n < 0) {
+        return ESP_ERR_INVALID_STATE;
+    }
+    modesp_diag_postmortem_t *next = &area->slot[1 - n];
+    *next = area->slot[n]; /* then updated in place: until its seal, slot n is the newest valid one */
+    next->seq = area->slot[n].seq + 1u;
+    return modesp_memory_diagnostics_postmortem_save(diag, next);
 }
 
 #if DIAG_HAVE_STDIO

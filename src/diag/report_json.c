@@ -74,9 +74,10 @@ static void jw_str(jw_t *w, const char *s)
 
 static void jw_key(jw_t *w, const char *key) { jw(w, "\"%s\":", key); }
 
-static void jw_u(jw_t *w, const char *key, unsigned long long v, bool comma)
+static void jw_u(jw_t *w, const char *key, uint64_t v, bool comma)
 {
-    jw(w, "\"%s\":%llu%s", key, v, comma ? "," : "");
+    char digits[DIAG_U64_DIGITS]; /* not %llu: newlib-nano's printf lacks it */
+    jw(w, "\"%s\":%s%s", key, diag_u64_text(v, digits), comma ? "," : "");
 }
 
 static const char *level_name(modesp_pressure_level_t l)
@@ -145,7 +146,15 @@ static void owners_json(jw_t *w)
         jw_u(w, "peak_blocks", own[i].peak_blocks, true);
         jw_u(w, "peak_bytes", own[i].peak_bytes, true);
         jw_u(w, "allocs", own[i].allocs, true);
-        jw_u(w, "failures", own[i].failures, false);
+        jw_u(w, "failures", own[i].failures, true);
+        jw_u(w, "quota_floor", own[i].quota_floor, true);
+        jw_key(w, "quota_cap");
+        if (own[i].quota_cap == MODESP_DIAG_NO_CAP) {
+            jw(w, "null,");
+        } else {
+            jw(w, "%u,", (unsigned)own[i].quota_cap);
+        }
+        jw_u(w, "quota_refusals", own[i].quota_refusals, false);
         jw(w, "}");
     }
     jw(w, "],");
@@ -199,7 +208,10 @@ esp_err_t modesp_memory_diagnostics_to_json(const modesp_diag_snapshot_t *snap, 
     manager_json(&w, snap);
     owners_json(&w);
     failures_json(&w);
-    jw(&w, "}");
+    jw(&w, ",\"quotas\":{");
+    jw_u(&w, "cap_refusals", snap->quota_cap_refusals, true);
+    jw_u(&w, "floor_refusals", snap->quota_floor_refusals, false);
+    jw(&w, "}}");
     if (needed != NULL) {
         *needed = w.len;
     }

@@ -64,9 +64,13 @@ static void pools_section(const out_t *o, const modesp_diag_snapshot_t *s)
 
 static void totals_section(const out_t *o, const modesp_diag_snapshot_t *s)
 {
-    emit(o, "total: %u pools (%u omitted), %llu B capacity, %llu B allocated (%u%%), peak %llu B",
-         (unsigned)s->pool_count, (unsigned)s->pools_omitted, (unsigned long long)s->capacity_bytes,
-         (unsigned long long)s->allocated_bytes, (unsigned)s->utilization, (unsigned long long)s->peak_bytes);
+    /* 64-bit figures as text of their own: newlib-nano's printf has no %llu */
+    char cap[DIAG_U64_DIGITS];
+    char alloc[DIAG_U64_DIGITS];
+    char peak[DIAG_U64_DIGITS];
+    emit(o, "total: %u pools (%u omitted), %s B capacity, %s B allocated (%u%%), peak %s B", (unsigned)s->pool_count,
+         (unsigned)s->pools_omitted, diag_u64_text(s->capacity_bytes, cap), diag_u64_text(s->allocated_bytes, alloc),
+         (unsigned)s->utilization, diag_u64_text(s->peak_bytes, peak));
     if (!s->has_manager) {
         emit(o, "manager: none");
         return;
@@ -78,8 +82,8 @@ static void totals_section(const out_t *o, const modesp_diag_snapshot_t *s)
          (unsigned)s->critical_failures, (unsigned)s->heap_in_use, (unsigned)s->heap_allocs,
          (unsigned)s->heap_failures);
     if (s->block_bytes_live != 0u) {
-        emit(o, "internal fragmentation: %llu B requested in %llu B of blocks (%u%% wasted)",
-             (unsigned long long)s->requested_bytes_live, (unsigned long long)s->block_bytes_live,
+        emit(o, "internal fragmentation: %s B requested in %s B of blocks (%u%% wasted)",
+             diag_u64_text(s->requested_bytes_live, cap), diag_u64_text(s->block_bytes_live, alloc),
              (unsigned)((s->block_bytes_live - s->requested_bytes_live) * 100u / s->block_bytes_live));
     }
 }
@@ -95,7 +99,34 @@ static void hold_section(const out_t *o, const modesp_diag_snapshot_t *s)
     }
 }
 
-static void owners_section(const out_t *o)
+/* Per-owner quotas: shown once one is set or a request was refused, so reports without quotas keep their shape. */
+static void quotas_section(const out_t *o, const modesp_diag_snapshot_t *s, const modesp_diag_owner_stats_t *own,
+                           size_t n)
+{
+    bool any = s->quota_cap_refusals != 0u || s->quota_floor_refusals != 0u;
+    for (size_t i = 0u; i < n && !any; i++) {
+        any = own[i].quota_floor != 0u || own[i].quota_cap != MODESP_DIAG_NO_CAP;
+    }
+    if (!any) {
+        return;
+    }
+    emit(o, "quotas: %u refused at a cap, %u for another owner's floor", (unsigned)s->quota_cap_refusals,
+         (unsigned)s->quota_floor_refusals);
+    for (size_t i = 0u; i < n; i++) {
+        if (own[i].quota_floor != 0u || own[i].quota_cap != MODESP_DIAG_NO_CAP || own[i].quota_refusals != 0u) {
+            char cap[12];
+            if (own[i].quota_cap == MODESP_DIAG_NO_CAP) {
+                (void)snprintf(cap, sizeof cap, "none");
+            } else {
+                (void)snprintf(cap, sizeof cap, "%u", (unsigned)own[i].quota_cap);
+            }
+            emit(o, "  %-16s floor %u cap %s held %u refused %u", own[i].name, (unsigned)own[i].quota_floor, cap,
+                 (unsigned)own[i].blocks_in_use, (unsigned)own[i].quota_refusals);
+        }
+    }
+}
+
+static void owners_section(const out_t *o, const modesp_diag_snapshot_t *s)
 {
     modesp_diag_owner_stats_t own[OWNER_ROWS];
     const size_t n = modesp_memory_diagnostics_get_owners(own, OWNER_ROWS);
@@ -105,6 +136,7 @@ static void owners_section(const out_t *o)
              (unsigned)own[i].bytes_in_use, (unsigned)own[i].peak_blocks, (unsigned)own[i].peak_bytes,
              (unsigned)own[i].allocs, (unsigned)own[i].failures);
     }
+    quotas_section(o, s, own, n < OWNER_ROWS ? n : OWNER_ROWS);
 }
 
 static void leaks_section(const out_t *o, uint32_t threshold_ms)
@@ -126,7 +158,8 @@ static void failures_section(const out_t *o)
     const size_t n = modesp_memory_diagnostics_get_failures(f, MODESP_DIAG_FAILURE_SLOTS, &lost);
     emit(o, "recent failures: %u shown, %u overwritten", (unsigned)n, (unsigned)lost);
     for (size_t i = 0u; i < n; i++) {
-        emit(o, "  %llu us %u B class %s pressure %s owner %s at %s:%d", (unsigned long long)f[i].time_us,
+        char at[DIAG_U64_DIGITS];
+        emit(o, "  %s us %u B class %s pressure %s owner %s at %s:%d", diag_u64_text(f[i].time_us, at),
              (unsigned)f[i].size,
              f[i].size_class < 0 ? "-" : modesp_size_class_name((modesp_size_class_t)f[i].size_class),
              level_name(f[i].pressure), f[i].owner, f[i].file != NULL ? f[i].file : "?", f[i].line);
@@ -151,7 +184,7 @@ esp_err_t modesp_memory_diagnostics_report(const modesp_diag_snapshot_t *snap, u
         hold_section(&o, snap);
     }
     if (MODESP_TRACING && (sections & MODESP_DIAG_REPORT_OWNERS) != 0u) {
-        owners_section(&o);
+        owners_section(&o, snap);
     }
     if (MODESP_TRACING && (sections & MODESP_DIAG_REPORT_LEAKS) != 0u) {
         leaks_section(&o, leak_threshold_ms);

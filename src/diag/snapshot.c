@@ -26,6 +26,8 @@ static void track_init(modesp_diag_pool_track_t *t, const modesp_pool_t *pool, u
     t->pool = pool;
     if (modesp_pool_get_stats(pool, &st) == ESP_OK) {
         t->last_total_allocs = st.total_allocs;
+        t->last_resets = st.resets;
+        t->health_resets = st.resets;
         t->last_in_use = st.in_use;
     }
     t->samples[0] = (modesp_diag_sample_t){now, 0u, 0u};
@@ -102,14 +104,16 @@ esp_err_t modesp_memory_diagnostics_init(modesp_memory_diagnostics_t *diag, mode
 /* Bring t's cumulative counts up to date from the core's counters. */
 static void track_update(modesp_diag_pool_track_t *t, const modesp_pool_stats_t *st)
 {
-    /* total_allocs lower than last time: the counters were reset; those made since count. */
-    const uint32_t new_allocs =
-        st->total_allocs >= t->last_total_allocs ? st->total_allocs - t->last_total_allocs : st->total_allocs;
+    /* The counters were reset since the last look (the core's reset count moved, or, for a count that
+     * wrapped past a reset we missed, total_allocs went down): every allocation counted since is new. */
+    const bool reset = st->resets != t->last_resets || st->total_allocs < t->last_total_allocs;
+    const uint32_t new_allocs = reset ? st->total_allocs : st->total_allocs - t->last_total_allocs;
     const int64_t in_use_change = (int64_t)st->in_use - (int64_t)t->last_in_use;
     const int64_t new_frees = (int64_t)new_allocs - in_use_change;
     t->allocs += new_allocs;
     t->frees += new_frees > 0 ? (uint32_t)new_frees : 0u;
     t->last_total_allocs = st->total_allocs;
+    t->last_resets = st->resets;
     t->last_in_use = st->in_use;
 }
 
@@ -223,6 +227,7 @@ esp_err_t modesp_memory_diagnostics_snapshot(modesp_memory_diagnostics_t *diag, 
     manager_figures(diag->pm, out);
     diag_trace_live_bytes(&out->requested_bytes_live, &out->block_bytes_live);
     out->failures_recorded = diag_failures_recorded();
+    (void)modesp_memory_diagnostics_quota_refusals(&out->quota_cap_refusals, &out->quota_floor_refusals);
     out->uptime_us = now;
     out->taken_at_us = now;
     return ESP_OK;

@@ -23,7 +23,7 @@
 #include "diag_internal.h"
 #include "port.h"
 
-uint32_t diag_now_ms(void) { return (uint32_t)(modesp_time_us() / 1000u); }
+MODESP_IRAM_ATTR uint32_t diag_now_ms(void) { return (uint32_t)(modesp_time_us() / 1000u); }
 
 #if MODESP_TRACING
 
@@ -49,7 +49,7 @@ static slice_t s_slices[MODESP_DIAG_MAX_POOLS];
 static uint32_t s_slice_count;
 static uint32_t s_used; /* side-table entries given out */
 
-static const slice_t *slice_of(const modesp_pool_t *pool)
+MODESP_IRAM_ATTR static const slice_t *slice_of(const modesp_pool_t *pool)
 {
     const uint32_t n = __atomic_load_n(&s_slice_count, __ATOMIC_ACQUIRE);
     for (uint32_t i = 0u; i < n; i++) {
@@ -61,10 +61,10 @@ static const slice_t *slice_of(const modesp_pool_t *pool)
 }
 
 /* A manager pool (class or reserve): its requests feed the size histogram of the advice. */
-static bool managed(const modesp_pool_t *pool) { return pool->magic == MODESP_POOL_MAGIC_MANAGED; }
+MODESP_IRAM_ATTR static bool managed(const modesp_pool_t *pool) { return pool->magic == MODESP_POOL_MAGIC_MANAGED; }
 
-static void on_alloc(const modesp_pool_t *pool, uint32_t index, const void *block, uint32_t size, const char *file,
-                     int line, void *ctx)
+MODESP_IRAM_ATTR static void on_alloc(const modesp_pool_t *pool, uint32_t index, const void *block, uint32_t size,
+                                      const char *file, int line, void *ctx)
 {
     (void)block;
     (void)ctx;
@@ -79,18 +79,23 @@ static void on_alloc(const modesp_pool_t *pool, uint32_t index, const void *bloc
     const bool isr = modesp_port_in_isr();
     const uint8_t owner = isr ? 0u : diag_owner_current();
     const uint32_t i = sl->base + index;
-    s_file[i] = file;
-    s_line[i] = (uint16_t)(line < 0 ? 0 : (line > 0xFFFF ? 0xFFFF : line));
-    s_time[i] = diag_now_ms();
-    s_req[i] = (uint16_t)(size > 0xFFFFu ? 0xFFFFu : size);
+    /* relaxed atomic stores (plain word stores on the targets): a leak scan in another task may read the record
+     * while its block is freed and allocated again; it then sees a mix of two records, never a torn field */
+    __atomic_store_n(&s_file[i], file, __ATOMIC_RELAXED);
+    __atomic_store_n(&s_line[i], (uint16_t)(line < 0 ? 0 : (line > 0xFFFF ? 0xFFFF : line)), __ATOMIC_RELAXED);
+    __atomic_store_n(&s_time[i], diag_now_ms(), __ATOMIC_RELAXED);
+    __atomic_store_n(&s_req[i], (uint16_t)(size > 0xFFFFu ? 0xFFFFu : size), __ATOMIC_RELAXED);
     __atomic_store_n(&s_owner[i], (uint8_t)(owner + 1u), __ATOMIC_RELEASE);
     diag_owner_on_alloc(owner, sl->block_size);
+    if (managed(pool)) {
+        diag_quota_on_alloc(owner);
+    }
     if (!isr) {
         diag_track_on_alloc(sl->block_size);
     }
 }
 
-static void on_free(const modesp_pool_t *pool, uint32_t index, const void *block, void *ctx)
+MODESP_IRAM_ATTR static void on_free(const modesp_pool_t *pool, uint32_t index, const void *block, void *ctx)
 {
     (void)block;
     (void)ctx;
@@ -110,7 +115,7 @@ static void on_free(const modesp_pool_t *pool, uint32_t index, const void *block
     if (rec == 0u) {
         return; /* allocated before the diagnostics, or records reset meanwhile */
     }
-    const int32_t held = (int32_t)(diag_now_ms() - s_time[i]);
+    const int32_t held = (int32_t)(diag_now_ms() - __atomic_load_n(&s_time[i], __ATOMIC_RELAXED));
     const uint32_t hold = held < 0 ? 0u : (uint32_t)held; /* a clock that went back: no time passed */
     slice_t *w = (slice_t *)sl;
     const uint32_t s = modesp_port_critical_enter();
@@ -121,10 +126,13 @@ static void on_free(const modesp_pool_t *pool, uint32_t index, const void *block
     }
     modesp_port_critical_exit(s);
     diag_owner_on_free((uint8_t)(rec - 1u), sl->block_size);
+    if (managed(pool)) {
+        diag_quota_on_free((uint8_t)(rec - 1u));
+    }
 }
 
 /* Every failed request: the failure ring, the owner's failures, the advice's histogram. */
-static void on_fail(const modesp_pool_t *pool, uint32_t size, const char *file, int line, void *ctx)
+MODESP_IRAM_ATTR static void on_fail(const modesp_pool_t *pool, uint32_t size, const char *file, int line, void *ctx)
 {
     (void)ctx;
     if (size != 0u && managed(pool)) {
@@ -134,7 +142,9 @@ static void on_fail(const modesp_pool_t *pool, uint32_t size, const char *file, 
     diag_user_on_fail(pool, size, file, line);
 }
 
-static const modesp_trace_hooks_t s_hooks = {on_alloc, on_free, NULL, on_fail};
+/* Read by the core's hook points, in ISRs too: kept in RAM (not const, which could put it in flash on ESP-IDF,
+ * where an ISR may run with the flash cache off). */
+static modesp_trace_hooks_t s_hooks = {on_alloc, on_free, NULL, on_fail};
 
 void diag_trace_attach(const modesp_pool_t *const *pools, size_t count)
 {
@@ -202,7 +212,13 @@ void diag_trace_for_each_live(void (*fn)(const diag_record_t *rec, void *ctx), v
             if (o == 0u) {
                 continue;
             }
-            const diag_record_t rec = {sl->pool, b, s_time[i], s_req[i], (uint8_t)(o - 1u), s_file[i], s_line[i]};
+            const diag_record_t rec = {sl->pool,
+                                       b,
+                                       __atomic_load_n(&s_time[i], __ATOMIC_RELAXED),
+                                       __atomic_load_n(&s_req[i], __ATOMIC_RELAXED),
+                                       (uint8_t)(o - 1u),
+                                       __atomic_load_n(&s_file[i], __ATOMIC_RELAXED),
+                                       __atomic_load_n(&s_line[i], __ATOMIC_RELAXED)};
             fn(&rec, ctx);
         }
     }
@@ -229,6 +245,8 @@ void diag_trace_live_bytes(uint64_t *requested, uint64_t *blocks)
     *requested = lb.req;
     *blocks = lb.blocks;
 }
+
+bool diag_trace_attached(void) { return __atomic_load_n(&s_slice_count, __ATOMIC_ACQUIRE) != 0u; }
 
 void diag_trace_reset(void)
 {
@@ -282,5 +300,7 @@ void diag_trace_live_bytes(uint64_t *requested, uint64_t *blocks)
 }
 
 void diag_trace_reset(void) {}
+
+bool diag_trace_attached(void) { return false; }
 
 #endif

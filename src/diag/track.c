@@ -18,7 +18,7 @@ static DIAG_TLS uint32_t t_frees;
 static DIAG_TLS int64_t t_bytes;
 static DIAG_TLS int64_t t_peak;
 
-void diag_track_on_alloc(uint32_t bytes)
+MODESP_IRAM_ATTR void diag_track_on_alloc(uint32_t bytes)
 {
     t_allocs++;
     t_bytes += bytes;
@@ -27,7 +27,7 @@ void diag_track_on_alloc(uint32_t bytes)
     }
 }
 
-void diag_track_on_free(uint32_t bytes)
+MODESP_IRAM_ATTR void diag_track_on_free(uint32_t bytes)
 {
     t_frees++;
     t_bytes -= bytes;
@@ -74,19 +74,22 @@ esp_err_t modesp_memory_diagnostics_track_end(modesp_diag_track_t *t, modesp_dia
         *result = r;
     }
     if (log) {
-        modesp_port_log(MODESP_LOG_INFO, "mem_track",
-                        "%s: %llu us, %u allocs, %u frees, net %lld bytes, peak %lld bytes", t->name,
-                        (unsigned long long)r.elapsed_us, (unsigned)r.allocs, (unsigned)r.frees, (long long)r.net_bytes,
-                        (long long)r.peak_bytes);
+        /* 64-bit figures as text: newlib-nano's printf has no %llu / %lld */
+        char us[DIAG_U64_DIGITS];
+        char net[DIAG_U64_DIGITS + 1u];
+        char peak[DIAG_U64_DIGITS + 1u];
+        modesp_port_log(MODESP_LOG_INFO, "mem_track", "%s: %s us, %u allocs, %u frees, net %s bytes, peak %s bytes",
+                        t->name, diag_u64_text(r.elapsed_us, us), (unsigned)r.allocs, (unsigned)r.frees,
+                        diag_i64_text((int64_t)r.net_bytes, net), diag_i64_text((int64_t)r.peak_bytes, peak));
     }
     return ESP_OK;
 }
 
 #else
 
-void diag_track_on_alloc(uint32_t bytes) { (void)bytes; }
+MODESP_IRAM_ATTR void diag_track_on_alloc(uint32_t bytes) { (void)bytes; }
 
-void diag_track_on_free(uint32_t bytes) { (void)bytes; }
+MODESP_IRAM_ATTR void diag_track_on_free(uint32_t bytes) { (void)bytes; }
 
 void diag_track_reset(void) {}
 

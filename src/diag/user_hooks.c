@@ -59,7 +59,8 @@ esp_err_t modesp_memory_diagnostics_remove_hooks(const modesp_diag_hooks_t *hook
     return err;
 }
 
-void diag_user_on_alloc(const modesp_pool_t *pool, const void *block, uint32_t size, const char *file, int line)
+MODESP_IRAM_ATTR void diag_user_on_alloc(const modesp_pool_t *pool, const void *block, uint32_t size, const char *file,
+                                         int line)
 {
     for (int i = 0; i < SLOTS; i++) {
         const modesp_diag_hooks_t *h = __atomic_load_n(&s_slots[i], __ATOMIC_ACQUIRE);
@@ -69,7 +70,7 @@ void diag_user_on_alloc(const modesp_pool_t *pool, const void *block, uint32_t s
     }
 }
 
-void diag_user_on_free(const modesp_pool_t *pool, const void *block)
+MODESP_IRAM_ATTR void diag_user_on_free(const modesp_pool_t *pool, const void *block)
 {
     for (int i = 0; i < SLOTS; i++) {
         const modesp_diag_hooks_t *h = __atomic_load_n(&s_slots[i], __ATOMIC_ACQUIRE);
@@ -79,7 +80,7 @@ void diag_user_on_free(const modesp_pool_t *pool, const void *block)
     }
 }
 
-void diag_user_on_fail(const modesp_pool_t *pool, uint32_t size, const char *file, int line)
+MODESP_IRAM_ATTR void diag_user_on_fail(const modesp_pool_t *pool, uint32_t size, const char *file, int line)
 {
     for (int i = 0; i < SLOTS; i++) {
         const modesp_diag_hooks_t *h = __atomic_load_n(&s_slots[i], __ATOMIC_ACQUIRE);

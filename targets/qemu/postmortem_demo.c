@@ -7,6 +7,10 @@
  * through SCB->AIRCR.SYSRESETREQ (QEMU resets the CPU and reloads the image,
  * but does not clear RAM). Boot 2 finds the record, prints the previous
  * boot's report, checks every figure against what boot 1 did, and passes.
+ * The record lives in a two-slot area (modesp_diag_postmortem_area_t), so a
+ * reset in the middle of a save would still leave the save before it. Boot 2
+ * also renders the text report with 64-bit figures through newlib-nano's
+ * printf and checks them digit for digit.
  *
  * Linked with cortex_m/mps2_an386_noinit.ld, which places .noinit in RAM as
  * NOLOAD ahead of .data and .bss.
@@ -21,7 +25,7 @@
 
 #define SCB_AIRCR (*(volatile uint32_t *)0xE000ED0Cu)
 
-static MODESP_DIAG_NOINIT_ATTR modesp_diag_postmortem_t s_pm;
+static MODESP_DIAG_NOINIT_ATTR modesp_diag_postmortem_area_t s_pm; /* two slots: a torn save keeps the last one */
 
 static int s_failed;
 
@@ -82,7 +86,7 @@ __attribute__((noreturn)) static void first_boot(void)
     out(h.summary);
     out("\n");
     CHECK(h.level == MODESP_HEALTH_CRITICAL);
-    CHECK(modesp_memory_diagnostics_postmortem_save(&diag, &s_pm) == ESP_OK);
+    CHECK(modesp_memory_diagnostics_postmortem_area_save(&diag, &s_pm) == ESP_OK);
     if (s_failed != 0) {
         out("RESULT: FAIL (boot 1)\n");
         plat_exit(1);
@@ -116,12 +120,47 @@ static void second_boot(const modesp_diag_postmortem_t *prev)
     CHECK(strcmp(prev->failures[0].owner, "radio") == 0);
     CHECK(prev->health_level == MODESP_HEALTH_CRITICAL);
     CHECK(strncmp(prev->health_summary, "CRITICAL: ", 10) == 0);
-    CHECK(s_pm.boot == 2u);
-    CHECK(s_pm.classes[MODESP_CLASS_XLARGE].peak_all_boots == CONFIG_MEMORY_POOL_XLARGE_COUNT); /* carried over */
+    const modesp_diag_postmortem_t *armed =
+        (int32_t)(s_pm.slot[1].seq - s_pm.slot[0].seq) > 0 ? &s_pm.slot[1] : &s_pm.slot[0];
+    CHECK(armed->boot == 2u);
+    CHECK(armed->classes[MODESP_CLASS_XLARGE].peak_all_boots == CONFIG_MEMORY_POOL_XLARGE_COUNT); /* carried over */
     /* This boot's library starts clean: the reset cleared .bss, the pools are empty. */
     modesp_pool_manager_stats_t ms;
     CHECK(modesp_pool_manager_get_stats(modesp_get_pool_manager(), &ms) == ESP_OK);
     CHECK(ms.bytes_in_use == 0u);
+}
+
+/* The text report's 64-bit figures, printed by newlib-nano (this image links nano.specs, whose printf has no
+ * %llu: "%llu" prints "lu"). A snapshot with values at and above 2^32 must come out digit for digit. */
+static char s_text[1024];
+static size_t s_text_len;
+
+static void capture_line(const char *line, void *ctx)
+{
+    (void)ctx;
+    const size_t n = strlen(line);
+    if (s_text_len + n + 1u < sizeof s_text) {
+        memcpy(&s_text[s_text_len], line, n);
+        s_text[s_text_len + n] = '\n';
+        s_text_len += n + 1u;
+        s_text[s_text_len] = '\0';
+    }
+    line_out(line, ctx);
+}
+
+static void check_u64_printing(void)
+{
+    static modesp_memory_diagnostics_t diag;
+    static modesp_diag_snapshot_t snap;
+    CHECK(modesp_memory_diagnostics_init(&diag, modesp_get_pool_manager()) == ESP_OK);
+    CHECK(modesp_memory_diagnostics_snapshot(&diag, &snap) == ESP_OK);
+    snap.capacity_bytes = 0x123456789ABull;  /* 1250999896491 */
+    snap.allocated_bytes = 0x100000000ull;   /* 4294967296: 2^32 */
+    snap.peak_bytes = 0xFFFFFFFFFFFFFFFFull; /* 18446744073709551615 */
+    out("64-bit figures in the text report (newlib-nano printf):\n");
+    CHECK(modesp_memory_diagnostics_report(&snap, MODESP_DIAG_REPORT_TOTALS, 0, capture_line, NULL) == ESP_OK);
+    CHECK(strstr(s_text, "1250999896491 B capacity, 4294967296 B allocated") != NULL);
+    CHECK(strstr(s_text, "peak 18446744073709551615 B") != NULL);
 }
 
 int selftest_main(void)
@@ -131,15 +170,16 @@ int selftest_main(void)
     out("\n");
     plat_timer_start(); /* the library clock */
     modesp_diag_postmortem_t prev;
-    const esp_err_t found = modesp_memory_diagnostics_postmortem_begin(&s_pm, &prev);
+    const esp_err_t found = modesp_memory_diagnostics_postmortem_area_begin(&s_pm, &prev);
     if (found != ESP_OK) {
         out("boot 1: no post-mortem record (");
         out(modesp_err_to_name(found));
         out(")\n");
-        CHECK(s_pm.boot == 1u);
+        CHECK(s_pm.slot[0].boot == 1u);
         first_boot();
     }
     second_boot(&prev);
+    check_u64_printing();
     report_pop_variant();
     out(s_failed == 0 ? "RESULT: PASS\n" : "RESULT: FAIL\n");
     return s_failed;
