@@ -427,8 +427,9 @@ bool modesp_event_iter_next(modesp_event_iter_t *it, modesp_ev_field_t *field);
 /*
  * Render the event as one line of JSON into buf (layer bus-json, host and ESP-IDF; for a web or MQTT bridge):
  *   {"topic":"sensor.t","priority":"NORMAL","timestamp_us":123,"fields":{"value":21.5,"unit":"celsius"}}
- * Numbers are JSON numbers (an int64 is exact up to 2^53). cJSON builds the text on the heap, so this
- * is for tasks, never for ISRs. *len receives the text length without the NUL, also when buf is too small.
+ * Numbers are JSON numbers; integers (I32, U32, I64) are their exact decimal digits (a reader that parses
+ * numbers as doubles keeps them exact up to 2^53). cJSON builds the text on the heap, so this is for tasks,
+ * never for ISRs. *len receives the text length without the NUL, also when buf is too small.
  * Returns: ESP_OK with the NUL-terminated text in buf.
  * Errors: ESP_ERR_INVALID_ARG (NULL ev or len; NULL buf with size > 0), ESP_ERR_INVALID_SIZE (size < *len + 1;
  *   buf untouched), ESP_ERR_NO_MEM (cJSON's allocation failed), ESP_ERR_INVALID_STATE (from an ISR).

@@ -17,18 +17,37 @@ static const char *prio_name(modesp_bus_priority_t p)
     return (unsigned)p < 4u ? names[p] : "?";
 }
 
+/* An integer as its exact decimal digits (a raw JSON number). cJSON_CreateNumber would go through a
+ * double and print it with %1.15g: integers past 2^50 or so come out rounded or in exponent form. The
+ * digits are written here, not with printf, because newlib-nano's printf has no 64-bit conversions. */
+static cJSON *integer_item(int64_t v)
+{
+    char text[24]; /* "-9223372036854775808" and the NUL */
+    char *p = text + sizeof text;
+    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + (int)(mag % 10u));
+        mag /= 10u;
+    } while (mag != 0u);
+    if (v < 0) {
+        *--p = '-';
+    }
+    return cJSON_CreateRaw(p);
+}
+
 static bool add_field(cJSON *obj, const modesp_ev_field_t *f)
 {
     cJSON *item = NULL;
     switch (f->type) {
     case MODESP_EV_TYPE_I32:
-        item = cJSON_CreateNumber((double)f->v.i32);
+        item = integer_item(f->v.i32);
         break;
     case MODESP_EV_TYPE_U32:
-        item = cJSON_CreateNumber((double)f->v.u32);
+        item = integer_item(f->v.u32);
         break;
     case MODESP_EV_TYPE_I64:
-        item = cJSON_CreateNumber((double)f->v.i64); /* exact up to 2^53 */
+        item = integer_item(f->v.i64);
         break;
     case MODESP_EV_TYPE_F32:
         item = cJSON_CreateNumber((double)f->v.f32);
@@ -45,7 +64,15 @@ static bool add_field(cJSON *obj, const modesp_ev_field_t *f)
     default:
         break;
     }
-    return item != NULL && cJSON_AddItemToObject(obj, f->key, item);
+    if (item == NULL) {
+        return false;
+    }
+    /* The key is copied into cJSON's heap; when that fails the item is not attached, so it is ours to free. */
+    if (!cJSON_AddItemToObject(obj, f->key, item)) {
+        cJSON_Delete(item);
+        return false;
+    }
+    return true;
 }
 
 /* The event as a cJSON object tree in root; false when cJSON's allocation failed. */

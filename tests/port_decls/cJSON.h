@@ -17,6 +17,7 @@ cJSON *cJSON_CreateObject(void);
 cJSON *cJSON_CreateNumber(double num);
 cJSON *cJSON_CreateString(const char *string);
 cJSON *cJSON_CreateBool(cJSON_bool boolean);
+cJSON *cJSON_CreateRaw(const char *raw);
 cJSON_bool cJSON_AddItemToObject(cJSON *object, const char *string, cJSON *item);
 cJSON *cJSON_AddNumberToObject(cJSON *const object, const char *const name, const double number);
 cJSON *cJSON_AddStringToObject(cJSON *const object, const char *const name, const char *const string);
