@@ -15,7 +15,6 @@
  */
 #define _GNU_SOURCE
 
-#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -34,8 +33,9 @@
 #endif
 
 #include "bench_alloc.h"
+#include "bench_report.h"
 
-#define MAX_RUNS    15
+#define MAX_RUNS    BENCH_REPORT_MAX_RUNS
 #define TABLE_SLOTS 256u
 #define RING_SIZE   1024u
 #define E_MAX_SIZE  512u
@@ -83,79 +83,11 @@ static void calibrate_ticks(void)
 
 /* ------------------------------------------------------------- statistics */
 
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a;
-    const double y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static int cmp_u32(const void *a, const void *b)
 {
     const uint32_t x = *(const uint32_t *)a;
     const uint32_t y = *(const uint32_t *)b;
     return (x > y) - (x < y);
-}
-
-typedef struct {
-    char workload[24];
-    char allocator[16];
-    char metric[16];
-    double median, min, max;
-    char note[64];
-} result_t;
-
-static result_t g_results[1024];
-static size_t g_nresults;
-
-static void add_result(const char *workload, const char *allocator, const char *metric, const double *v, int n,
-                       const char *note)
-{
-    if (g_nresults == sizeof g_results / sizeof g_results[0] || n <= 0) {
-        return;
-    }
-    double s[MAX_RUNS];
-    memcpy(s, v, (size_t)n * sizeof *v);
-    qsort(s, (size_t)n, sizeof s[0], cmp_double);
-    result_t *r = &g_results[g_nresults++];
-    snprintf(r->workload, sizeof r->workload, "%s", workload);
-    snprintf(r->allocator, sizeof r->allocator, "%s", allocator);
-    snprintf(r->metric, sizeof r->metric, "%s", metric);
-    /* Median of an even count: the mean of the middle two. */
-    r->median = (n % 2) ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
-    r->min = s[0];
-    r->max = s[n - 1];
-    snprintf(r->note, sizeof r->note, "%s", note != NULL ? note : "");
-}
-
-static const result_t *get_result(const char *workload, const char *allocator, const char *metric)
-{
-    for (size_t i = 0; i < g_nresults; i++) {
-        if (strcmp(g_results[i].workload, workload) == 0 && strcmp(g_results[i].allocator, allocator) == 0 &&
-            strcmp(g_results[i].metric, metric) == 0) {
-            return &g_results[i];
-        }
-    }
-    return NULL;
-}
-
-static int write_json(const char *path)
-{
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        fprintf(stderr, "bench: cannot write %s: %s\n", path, strerror(errno));
-        return 1;
-    }
-    fputs("[\n", f);
-    for (size_t i = 0; i < g_nresults; i++) {
-        const result_t *r = &g_results[i];
-        fprintf(f,
-                "  {\"workload\": \"%s\", \"allocator\": \"%s\", \"metric\": \"%s\", \"median\": %.3f, \"min\": %.3f, "
-                "\"max\": %.3f}%s\n",
-                r->workload, r->allocator, r->metric, r->median, r->min, r->max, i + 1 < g_nresults ? "," : "");
-    }
-    fputs("]\n", f);
-    return fclose(f) != 0;
 }
 
 /* ------------------------------------------------------------------ driver */
@@ -522,10 +454,10 @@ static void print_load(const char *when)
 
 static void print_rows(const char *workload, const char *metric, const char *unit)
 {
-    const result_t *null_row = get_result(workload, "null", metric);
+    const bench_result_t *null_row = bench_report_get(workload, "null", metric);
     printf("  %-10s %12s %12s %12s %14s\n", "allocator", unit, "min", "max", "minus null");
     for (size_t i = 0; i < bench_alloc_count; i++) {
-        const result_t *r = get_result(workload, bench_allocs[i].name, metric);
+        const bench_result_t *r = bench_report_get(workload, bench_allocs[i].name, metric);
         if (r == NULL) {
             continue;
         }
@@ -638,7 +570,7 @@ static void timed_workload(const char *name, const char *title, run_fn_t fn, uin
         }
         char note[64] = "";
         failure_note(fails[i], bad[i], note, sizeof note);
-        add_result(name, a->name, "ns_per_op", v[i], runs, note);
+        bench_report_add(name, a->name, "ns_per_op", v[i], runs, note);
     }
     print_rows(name, "ns_per_op", "ns/op");
 }
@@ -679,10 +611,10 @@ static void latency_workload(bool varied, size_t samples, int runs)
             }
             double med[4];
             for (int m = 0; m < 4; m++) {
-                add_result(name, a->name, metric[m], v[i][k][m], runs, NULL);
-                med[m] = get_result(name, a->name, metric[m])->median;
+                bench_report_add(name, a->name, metric[m], v[i][k][m], runs, NULL);
+                med[m] = bench_report_get(name, a->name, metric[m])->median;
             }
-            const result_t *p = get_result(name, a->name, "p99_9_ns");
+            const bench_result_t *p = bench_report_get(name, a->name, "p99_9_ns");
             printf("  %-10s %9.1f %9.1f %9.1f %9.1f   [%.1f-%.1f]\n", a->name, med[0], med[1], med[2], med[3], p->min,
                    p->max);
         }
@@ -799,7 +731,8 @@ int main(int argc, char **argv)
     calibrate_ticks();
     printf("modesp_mempool bench: release build, every free validated by the pool/manager, statistics on.\n");
     print_machine();
-    printf("Diagnostics layer: not implemented yet, so every row is \"diagnostics off\"; no \"on\" rows exist.\n");
+    printf(
+        "Diagnostics: off in these rows (bench/sdkconfig.bench); its costs are the DIAG rows of make bench-instr.\n");
     for (size_t i = 0; i < bench_alloc_count; i++) {
         printf("  %-10s %s%s\n", bench_allocs[i].name, bench_allocs[i].detail,
                bench_allocs[i].available ? "" : " (NOT AVAILABLE)");
@@ -850,6 +783,6 @@ int main(int argc, char **argv)
         printf("driver: %llu failed allocations, %llu rejected frees (see FAILURES notes)\n",
                (unsigned long long)g_alloc_failures, (unsigned long long)g_bad_frees);
     }
-    const int json_bad = write_json(json);
+    const int json_bad = bench_report_write_json(json, "bench");
     return (pools_bad || json_bad) ? 1 : 0;
 }

@@ -27,7 +27,6 @@
  */
 #define _GNU_SOURCE
 
-#include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -42,7 +41,9 @@
 #include "modesp/memory_pool.h"
 #include "modesp/pooled_event_bus.h"
 
-#define MAX_RUNS 15
+#include "bench_report.h"
+
+#define MAX_RUNS BENCH_REPORT_MAX_RUNS
 #define BATCH    8u
 #define MAX_SUBS 8u
 #define TOPIC    "sensor.temperature.updated"
@@ -279,55 +280,6 @@ static double run_once(const side_t *side, uint32_t subs, uint64_t n)
     return ns;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a;
-    const double y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-typedef struct {
-    char workload[8];
-    const char *side;
-    const char *metric;
-    double median, min, max;
-} row_t;
-
-static row_t g_rows[16];
-static size_t g_nrows;
-
-static const row_t *add_row(const char *workload, const char *side, const char *metric, double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    row_t *r = &g_rows[g_nrows++];
-    snprintf(r->workload, sizeof r->workload, "%s", workload);
-    r->side = side;
-    r->metric = metric;
-    r->median = (n % 2) ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-    r->min = v[0];
-    r->max = v[n - 1];
-    return r;
-}
-
-static int write_json(const char *path)
-{
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        fprintf(stderr, "bench_bus: cannot write %s: %s\n", path, strerror(errno));
-        return 1;
-    }
-    fputs("[\n", f);
-    for (size_t i = 0; i < g_nrows; i++) {
-        const row_t *r = &g_rows[i];
-        fprintf(f,
-                "  {\"workload\": \"%s\", \"allocator\": \"%s\", \"metric\": \"%s\", \"median\": %.3f, \"min\": %.3f, "
-                "\"max\": %.3f}%s\n",
-                r->workload, r->side, r->metric, r->median, r->min, r->max, i + 1 < g_nrows ? "," : "");
-    }
-    fputs("]\n", f);
-    return fclose(f) != 0;
-}
-
 static void timed(uint64_t n, int runs)
 {
     static const uint32_t subs_of[2] = {1u, MAX_SUBS};
@@ -348,7 +300,7 @@ static void timed(uint64_t n, int runs)
             }
         }
         for (int s = 0; s < 2; s++) {
-            const row_t *t = add_row(wl, g_sides[s].name, "ns_per_event", v[s], runs);
+            const bench_result_t *t = bench_report_add(wl, g_sides[s].name, "ns_per_event", v[s], runs, NULL);
             double bytes[1];
             if (s == 0) {
                 bus_setup(subs_of[w]);
@@ -356,7 +308,7 @@ static void timed(uint64_t n, int runs)
             } else {
                 bytes[0] = (double)hc_bytes_per_event(subs_of[w]);
             }
-            (void)add_row(wl, g_sides[s].name, "bytes_per_event", bytes, 1);
+            (void)bench_report_add(wl, g_sides[s].name, "bytes_per_event", bytes, 1, NULL);
             printf("  %-4s %-9s %12.1f %10.1f - %-9.1f %16.0f\n", wl, g_sides[s].name, t->median, t->min, t->max,
                    bytes[0]);
         }
@@ -417,7 +369,7 @@ int main(int argc, char **argv)
     } else {
         const uint64_t n = (uint64_t)(500000.0 * scale) / BATCH * BATCH;
         timed(n > 0u ? n : BATCH, runs);
-        if (write_json(json) != 0) {
+        if (bench_report_write_json(json, "bench_bus") != 0) {
             g_errors++;
         }
     }
