@@ -121,14 +121,15 @@ build rv32imc-virt default "$RVC" "$RV_LINK" \
 build cortex-m0plus-microbit microbit "$M0 -DCPU_HZ=16000000u" "$M0 $ARM_LINK -T microbit.ld" \
     $LIB_SRCS $(tools/sources.sh arch-cortex_m) $Q/selftest.c $Q/console.c $Q/cortex_m/startup.c
 # The dual-hart self-test (riscv/dual_hart.c): two harts, each with a main loop and its own timer
-# interrupt, on the same pools; riscv/port_riscv_smp.c (per-hart "in ISR", a critical section that
-# excludes the other hart) replaces the one-hart arch-riscv half. MODESP_TEST_HOOKS=1: the pause
+# interrupt, on the same pools; the arch-riscv half built with MODESP_PORT_RISCV_SMP=1 (per-hart "in
+# ISR", a critical section that excludes the other hart). MODESP_TEST_HOOKS=1: the pause
 # points count CAS attempts per hart. Once with the LL/SC pop, once with the CAS pop (as on Xtensa).
-DUAL_SRCS="$Q/riscv/dual_hart.c $Q/console.c $Q/riscv/dual_hammer.c $Q/riscv/platform.c $Q/riscv/start.S $Q/riscv/port_riscv_smp.c"
+DUAL_SRCS="$Q/riscv/dual_hart.c $Q/console.c $Q/riscv/dual_hammer.c $Q/riscv/platform.c $Q/riscv/start.S $(tools/sources.sh arch-riscv)"
+DUAL_CC="$RV -DMODESP_TEST_HOOKS=1 -DMODESP_PORT_RISCV_SMP=1"
 # shellcheck disable=SC2086
-build rv32imac-virt-dual default "$RV -DMODESP_TEST_HOOKS=1" "$RV_LINK" $LIB_SRCS $DUAL_SRCS
+build rv32imac-virt-dual default "$DUAL_CC" "$RV_LINK" $LIB_SRCS $DUAL_SRCS
 # shellcheck disable=SC2086
-build rv32imac-virt-dual-cas default "$RV -DMODESP_TEST_HOOKS=1 -DMODESP_POOL_NO_LLSC" "$RV_LINK" $LIB_SRCS $DUAL_SRCS
+build rv32imac-virt-dual-cas default "$DUAL_CC -DMODESP_POOL_NO_LLSC" "$RV_LINK" $LIB_SRCS $DUAL_SRCS
 # The event-bus self-test (bus_selftest.c): its own image, the timer ISR publishes, main dispatches.
 # shellcheck disable=SC2086
 build cortex-m4-mps2-an386-bus default "$M4" "$M4 $ARM_LINK -T mps2_an386.ld" \

@@ -22,6 +22,10 @@
  *  - Interrupt context: Cortex-M reads IPSR, nothing to do. RISC-V and Xtensa
  *    have no such register, so the trap entry must bracket the handler with
  *    modesp_port_baremetal_isr_enter() / _exit().
+ *  - Several RISC-V harts running the library: build port_riscv.c with
+ *    -DMODESP_PORT_RISCV_SMP=1 (A extension; harts 0 ..
+ *    MODESP_PORT_RISCV_MAX_HARTS - 1, default 4): "in ISR" per hart, and a
+ *    critical section that also excludes the other harts (src/port/README.md).
  *  - WAIT strategy: there is no scheduler, so a waiting caller polls the
  *    class's wait-queue sequence number until an ISR frees a block (the
  *    free advances it) or the deadline passes, calling

@@ -49,12 +49,12 @@ EOF
 
 "$PYTHON" tools/gen_config.py Kconfig "$OUT/config/sdkconfig.h" >/dev/null
 CFLAGS="-std=c11 -Os -g $(tools/sources.sh --warnings all gcc) -ffunction-sections -fdata-sections"
-CFLAGS="$CFLAGS -DMODESP_POOL_LLSC_STATS -DMODESP_TEST_HOOKS=1 -DMODESP_POOL_NO_LLSC"
+CFLAGS="$CFLAGS -DMODESP_POOL_LLSC_STATS -DMODESP_TEST_HOOKS=1 -DMODESP_POOL_NO_LLSC -DMODESP_PORT_RISCV_SMP=1"
 CFLAGS="$CFLAGS -DDUAL_INTERRUPTS=${DUAL_INTERRUPTS:-20000}u"
 RV="riscv64-unknown-elf-gcc -march=rv32imac_zicsr -mabi=ilp32 --specs=picolibc.specs"
 objs=""
-for src in $(tools/sources.sh pool manager errors port-baremetal) $Q/riscv/dual_hart.c $Q/console.c $Q/riscv/dual_hammer.c \
-    $Q/riscv/platform.c $Q/riscv/start.S $Q/riscv/port_riscv_smp.c; do
+for src in $(tools/sources.sh pool manager errors port-baremetal arch-riscv) $Q/riscv/dual_hart.c $Q/console.c \
+    $Q/riscv/dual_hammer.c $Q/riscv/platform.c $Q/riscv/start.S; do
     obj="$OUT/obj/$(basename "$src").o"
     # shellcheck disable=SC2086 # word splitting of flag lists is intended
     $RV $CFLAGS -Iinclude -I"$OUT/config" -Isrc/core -Isrc/port -Isrc/port/baremetal -c "$src" -o "$obj"

@@ -20,24 +20,14 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "..", "..", "tools")))
+from targets import PYTHON, ROOT, read_list  # noqa: E402 (tools/targets.py: the size table this complements)
+
 PREFIX = "arm-none-eabi-"
 CPU = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard"]
 COMMON = ["-Os", "-ffunction-sections", "-fdata-sections"]
 LINK = ["--specs=nano.specs", "--specs=nosys.specs", "-nostartfiles", "-Wl,--gc-sections", "-Wl,-e,main"]
 C_ONLY_WARNINGS = {"-Wstrict-prototypes", "-Wmissing-prototypes", "-Wjump-misses-init"}
-
-
-def read_list(path, *keys):
-    """Words after the key of each line whose key is in keys (src/sources.txt, tools/warnings.txt)."""
-    words = []
-    with open(os.path.join(ROOT, path)) as f:
-        for line in f:
-            parts = line.split()
-            if parts and not parts[0].startswith("#") and parts[0] in keys:
-                words += parts[1:]
-    return words
 
 
 def run(cmd):
