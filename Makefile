@@ -58,12 +58,13 @@ test-asan:
 
 # TSan costs ~20x: the two free-list implementations (lock-free "main" and
 # critical-section "fallback") at TSAN_ALLOCS allocations per thread; the
-# plain and ASan runs do the full 10^6 in every variant.
+# plain and ASan runs do the full 10^6 in every variant. Plus one short demo
+# run with all its threads and the HTTP server (demo.concurrency).
 TSAN_ALLOCS ?= 250000
 test-tsan:
 	$(call sanitizer_build,$(TSAN),thread)
 	TSAN_OPTIONS=halt_on_error=1 MODESP_STRESS_ALLOCS=$(TSAN_ALLOCS) \
-	  $(CTEST) --test-dir $(TSAN) --output-on-failure -L concurrency -R '^(main|fallback)\.' -j$(JOBS)
+	  $(CTEST) --test-dir $(TSAN) --output-on-failure -L concurrency -R '^(main|fallback|demo)\.' -j$(JOBS)
 
 comma := ,
 

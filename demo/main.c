@@ -167,9 +167,6 @@ int main(int argc, char **argv)
     (void)signal(SIGINT, on_signal);
     (void)signal(SIGTERM, on_signal);
     atomic_store(&w.running, true);
-    if (w.opt.serve_port > 0 && demo_server_start(&w, w.opt.serve_port) != 0) {
-        return 2;
-    }
     const int rc_run = demo_run_node(&w, &res);
     atomic_store(&w.running, false);
     if (rc_run != 0) {

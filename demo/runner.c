@@ -105,10 +105,17 @@ int demo_run_node(demo_world_t *w, demo_result_t *res)
     atomic_store(&w->sim_us, w->sim_origin_us);
     demo_clock_install(w);
     setup_diagnostics(w);
+    /* The HTTP server's thread reads the bus, the lock and the diagnostics from its first request:
+     * it starts only once they are set up (TSan caught the server answering before they were). */
+    if (w->opt.serve_port > 0 && demo_server_start(w, w->opt.serve_port) != 0) {
+        demo_clock_uninstall();
+        return 2;
+    }
     (void)modesp_pool_manager_register_pressure_callback(w->pm, on_level, w);
     (void)modesp_bus_bridge_pressure(w->bus); /* mem.pressure.* events for whoever subscribes */
     if (!demo_fail_inject_start(w->opt.fail_pct, w->opt.seed)) {
         (void)fprintf(stderr, "demo: --fail-pct needs a library built with MODESP_TEST_HOOKS\n");
+        demo_server_stop();
         return 2;
     }
     for (size_t i = 0; i < MODULE_COUNT; i++) {

@@ -182,12 +182,15 @@ with open(os.path.join(root, "src/sources.txt")) as f:
         w = line.split()
         if w and w[0] in ("pool", "manager", "errors", "diag", "diag-json", "bus", "bus-json", "port-esp_idf"):
             srcs.append(w[1])
-srcs.append("examples/esp_idf_app/main/main.c")
+# The example app: every source its main/CMakeLists.txt builds, the dashboard renderer it shares with demo/.
+srcs += ["examples/esp_idf_app/main/main.c", "examples/esp_idf_app/main/guide_diagnostics.c",
+         "examples/esp_idf_app/main/dashboard_http.c", "demo/dashboard_render.c"]
 incs = [os.path.join(root, "include"), cfg, os.path.join(root, "src/core"), os.path.join(root, "src/port"),
-        os.path.join(root, "src/port/esp_idf")]
+        os.path.join(root, "src/port/esp_idf"), os.path.join(root, "examples/esp_idf_app/main"),
+        os.path.join(root, "demo")]
 failed = []
 for src in srcs:
-    defs = [] if src.startswith("examples/") else ["-DMODESP_PORT_ESP_IDF=1"]
+    defs = [] if src.startswith(("examples/", "demo/")) else ["-DMODESP_PORT_ESP_IDF=1"]
     obj = os.path.join(out, os.path.basename(src)[:-2] + (".o" if kind == "-c" else ".s"))
     for _ in range(60):
         cmd = cc + flags + sysinc + defs + ["-I" + d for d in incs] + [kind, os.path.join(root, src), "-o", obj]

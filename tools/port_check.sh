@@ -27,11 +27,18 @@ fi
 mkdir -p "$out"
 # The core reads its options from sdkconfig.h: generate the defaults from Kconfig.
 "$PYTHON" "$root/tools/gen_config.py" "$root/Kconfig" "$out/config/sdkconfig.h" >/dev/null
+# The ESP-IDF example's own configuration (tracing on), for its second compile below.
+app_defaults="$root/examples/esp_idf_app/sdkconfig.defaults"
+"$PYTHON" "$root/tools/gen_config.py" "$root/Kconfig" "$out/config-app/sdkconfig.h" "$app_defaults" >/dev/null
 
 # Warning sets and source lists from their one place (tools/warnings.txt, src/sources.txt).
 warn="-std=c11 $("$root/tools/sources.sh" --warnings all core)"
 core=$("$root/tools/sources.sh" pool manager errors)
 common_inc="-I$root/tests/port_decls -I$root/include -I$out/config -I$root/src/core -I$root/src/port"
+
+# The ESP-IDF example's sources, as examples/esp_idf_app/main/CMakeLists.txt lists them.
+app_srcs="examples/esp_idf_app/main/main.c examples/esp_idf_app/main/guide_diagnostics.c
+  examples/esp_idf_app/main/dashboard_http.c demo/dashboard_render.c"
 
 fail=0
 # compile TOOLCHAIN_NAME CC "FLAGS" PORT_DIR "DEFINES" SOURCES...
@@ -52,7 +59,7 @@ compile() {
 }
 
 # $core is a list of paths without spaces, split on purpose below.
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086,SC2046
 for tc in host arm; do
     if [ "$tc" = host ]; then
         cc=$host_cc flags="-O2"
@@ -69,8 +76,12 @@ for tc in host arm; do
         "-DMODESP_FREERTOS_HAS_IS_INSIDE_INTERRUPT=0 -DMODESP_FREERTOS_LOG_NONE=1" src/port/freertos/port_freertos.c
     compile "$tc-esp_idf" "$cc" "$flags" esp_idf "-DESP_PLATFORM=1 -DMODESP_PORT_ESP_IDF=1" \
         $core $("$root/tools/sources.sh" port-esp_idf)
-    # the ESP-IDF example's main.c, against the same declarations (it cannot be built here without ESP-IDF)
-    compile "$tc-esp_idf_app" "$cc" "$flags" esp_idf "-DESP_PLATFORM=1" examples/esp_idf_app/main/main.c
+    # the ESP-IDF example (its main component: the guide sections, esp_http_server and the dashboard's
+    # renderer from demo/), against the same declarations (it cannot be built here without ESP-IDF),
+    # with the Kconfig defaults and with the example's sdkconfig.defaults (tracing on)
+    app_inc="-DESP_PLATFORM=1 -I$root/examples/esp_idf_app/main -I$root/demo"
+    compile "$tc-esp_idf_app" "$cc" "$flags" esp_idf "$app_inc" $app_srcs
+    compile "$tc-esp_idf_app-tracing" "$cc" "$flags" esp_idf "$app_inc -I$out/config-app" $app_srcs
 done
 
 # Host unit test of the generic FreeRTOS port against test doubles of the kernel calls

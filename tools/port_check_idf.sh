@@ -5,7 +5,8 @@
 # `make port-check` runs it beside tools/port_check.sh (strict C11, host and
 # Cortex-M4). Sources: the core, the diagnostics and event-bus layers with
 # their cJSON parts, the ESP-IDF port (src/sources.txt) and the ESP-IDF
-# example's main.c, against the declarations in tests/port_decls/ (ESP-IDF is
+# example's main component (with the Kconfig defaults and with its own
+# sdkconfig.defaults), against the declarations in tests/port_decls/ (ESP-IDF is
 # not needed; tools/idf_check.sh compiles against a real tree).
 #
 # Flags: those ESP-IDF gives every component (tools/cmake/build.cmake and the
@@ -38,12 +39,23 @@ fi
 
 mkdir -p "$out"
 "$PYTHON" "$root/tools/gen_config.py" "$root/Kconfig" "$out/config/sdkconfig.h" >/dev/null
+# The example's own configuration (examples/esp_idf_app/sdkconfig.defaults: tracing on).
+"$PYTHON" "$root/tools/gen_config.py" "$root/Kconfig" "$out/config-app/sdkconfig.h" \
+    "$root/examples/esp_idf_app/sdkconfig.defaults" >/dev/null
 
 idf_flags="-ffunction-sections -fdata-sections -Wall -Werror -Wno-error=unused-function
   -Wno-error=unused-variable -Wno-error=unused-but-set-variable -Wno-error=deprecated-declarations -Wextra
   -Wno-error=extra -Wno-unused-parameter -Wno-sign-compare -Wno-enum-conversion -Wno-old-style-declaration
   -fno-jump-tables -fno-tree-switch-conversion -Wwrite-strings -D_GNU_SOURCE -DESP_PLATFORM=1 -ggdb"
 srcs="$("$root/tools/sources.sh" pool manager errors diag diag-json bus bus-json port-esp_idf)"
+# The example's main component (examples/esp_idf_app/main/CMakeLists.txt): compiled twice, with the
+# Kconfig defaults and with the example's sdkconfig.defaults (objects suffixed -tracing).
+app_srcs="examples/esp_idf_app/main/main.c examples/esp_idf_app/main/guide_diagnostics.c
+  examples/esp_idf_app/main/dashboard_http.c demo/dashboard_render.c"
+app_inc="-I$root/examples/esp_idf_app/main -I$root/demo"
+# KIND:SOURCE, KIND lib (the component), app (the example, defaults) or app-tracing (its own config)
+# shellcheck disable=SC2086 # lists of paths without spaces
+entries="$(for s in $srcs; do printf 'lib:%s ' "$s"; done)$(for s in $app_srcs; do printf 'app:%s app-tracing:%s ' "$s" "$s"; done)"
 inc="-I$root/tests/port_decls -I$root/include -I$out/config -I$root/src/core -I$root/src/port
   -I$root/src/port/esp_idf"
 
@@ -59,12 +71,14 @@ build() {
     fi
     n=0
     # shellcheck disable=SC2086 # flag and source lists are meant to split
-    for src in $srcs examples/esp_idf_app/main/main.c; do
-        case $src in
-        examples/*) defs="" ;;
-        *) defs="-DMODESP_PORT_ESP_IDF=1" ;;
+    for entry in $entries; do
+        src=${entry#*:}
+        case $entry in
+        lib:*) defs="-DMODESP_PORT_ESP_IDF=1" suffix="" ;;
+        app:*) defs="$app_inc" suffix="" ;;
+        *) defs="$app_inc -I$out/config-app" suffix=-tracing ;;
         esac
-        base=$(basename "$src" .c)
+        base=$(basename "$src" .c)$suffix
         if [ "$kind" = S ]; then target="$dir/$base.s"; else target="$dir/$base.o"; fi
         # shellcheck disable=SC2086
         if ! $cc $flags $idf_flags $defs $inc "-$kind" "$root/$src" -o "$target" 2>"$dir/$base.log"; then

@@ -10,7 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MALLOC_CAP_8BIT (1 << 2) /* memory that allows 8/16/32-bit access */
+#define MALLOC_CAP_8BIT     (1 << 2)  /* memory that allows 8/16/32-bit access */
+#define MALLOC_CAP_INTERNAL (1 << 11) /* internal RAM: stays while the flash cache is off */
 
 void *heap_caps_malloc(size_t size, uint32_t caps);
 void heap_caps_free(void *ptr);

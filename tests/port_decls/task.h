@@ -12,6 +12,9 @@
 #error "include FreeRTOS.h before task.h"
 #endif
 
+/* The idle task's priority: application tasks are given it plus something. */
+#define tskIDLE_PRIORITY ((UBaseType_t)0U)
+
 TickType_t xTaskGetTickCount(void);
 TickType_t xTaskGetTickCountFromISR(void);
 void vTaskDelay(const TickType_t xTicksToDelay);
@@ -25,6 +28,9 @@ void taskEXIT_CRITICAL_FROM_ISR(UBaseType_t uxSavedInterruptStatus);
 #endif
 
 #ifdef PORT_DECLS_ESP_IDF
+/* ESP-IDF's SMP kernel: a task (e.g. esp_http_server's) that may run on either core. */
+#define tskNO_AFFINITY ((BaseType_t)0x7FFFFFFF)
+
 /* ESP-IDF: a macro taking the "woken" flag or nothing; yields when it is true or absent. */
 #define PORT_DECLS_YIELD_ARG_(woken) ((woken) != pdFALSE ? vPortYieldFromISR() : (void)0)
 #define PORT_DECLS_YIELD_PICK_(_0, _1, name, ...) name

@@ -1,23 +1,36 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * modesp_mempool on ESP-IDF: sections 1, 3 and 7 of the integration guide
- * (/docs: memory_pool_integration_guide.md), in C.
+ * modesp_mempool on ESP-IDF: sections 1, 3, 7, 9 and 10 of the integration
+ * guide (memory_pool_integration_guide.md), in C, and the live memory
+ * dashboard.
  *
  *   1. Basic usage in modules: a buffer held for the module's lifetime and
  *      scratch data freed automatically at the end of a scope.
  *   3. Handling memory pressure: the manager's pressure levels with a
  *      callback, and the guide's periodic utilization check with hysteresis.
- *   7. Debugging memory issues: per-class statistics, blocks still held and
- *      the integrity check, printed as one report.
+ *   7. Debugging memory issues: misuse the pools catch, the core's
+ *      statistics and integrity check (here), then the diagnostics layer's
+ *      log_stats, leaks with owner and call site, the failure ring
+ *      (guide_diagnostics.c, as are 9 and 10).
+ *   9. Performance monitoring: TRACK_MEMORY_USAGE, allocation rates.
+ *  10. Configuration: the sizing advice as an sdkconfig fragment, the
+ *      health verdict with a policy hook.
+ * Then esp_http_server serves the dashboard (dashboard_http.c): the host
+ * demo's page at / and its JSON at /api/memory.
  */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "esp_event.h"
+#include "esp_http_server.h"
 #include "esp_log.h"
+#include "esp_netif.h"
 #include "freertos/FreeRTOS.h"
 #include "freertos/task.h"
 
+#include "dashboard_http.h"
+#include "guide_diagnostics.h"
 #include "modesp/memory_pool.h"
 
 static const char *TAG = "mempool_demo";
@@ -183,43 +196,17 @@ static void section3_memory_pressure(void)
     ESP_ERROR_CHECK(modesp_pool_manager_unregister_pressure_callback(pm, on_pressure, &changes));
 }
 
-/* ---- 7. Debugging memory issues ---- */
+/* ---- 7. Debugging memory issues: what the core itself reports ---- */
 
-static void debug_module_memory(modesp_pool_manager_t *pm)
+static void core_report(modesp_pool_manager_t *pm)
 {
     modesp_pool_manager_stats_t st;
     ESP_ERROR_CHECK(modesp_pool_manager_get_stats(pm, &st));
-    ESP_LOGI(TAG, "class   block  used/cap  peak   allocs  fails  bad frees");
-    for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
-        const modesp_pool_stats_t *s = &st.classes[c];
-        ESP_LOGI(TAG, "%-6s  %5u  %4u/%-4u %4u  %7u  %5u  %9u", modesp_size_class_name((modesp_size_class_t)c),
-                 (unsigned)s->block_size, (unsigned)s->in_use, (unsigned)s->capacity, (unsigned)s->peak,
-                 (unsigned)s->total_allocs, (unsigned)s->alloc_failures, (unsigned)s->invalid_frees);
-    }
-    if (st.reserve.capacity > 0u) {
-        ESP_LOGI(TAG, "reserve %5u  %4u/%-4u %4u  %7u  %5u  %9u", (unsigned)st.reserve.block_size,
-                 (unsigned)st.reserve.in_use, (unsigned)st.reserve.capacity, (unsigned)st.reserve.peak,
-                 (unsigned)st.reserve.total_allocs, (unsigned)st.reserve.alloc_failures,
-                 (unsigned)st.reserve.invalid_frees);
-    }
     ESP_LOGI(TAG, "bytes in use %u of %u (%u%%), level %s, pressure changes %u", (unsigned)st.bytes_in_use,
              (unsigned)st.total_bytes, (unsigned)st.utilization, level_name(st.level), (unsigned)st.pressure_changes);
     ESP_LOGI(TAG, "bad requests: zero size %u, oversize %u; bad frees: null %u, foreign %u, size mismatch %u",
              (unsigned)st.zero_size_requests, (unsigned)st.oversize_requests, (unsigned)st.null_frees,
              (unsigned)st.foreign_frees, (unsigned)st.size_mismatch_frees);
-
-    /*
-     * The guide's detect_potential_leaks(30000) needs allocation ages, which the
-     * diagnostics layer records; the core already tells how many blocks each
-     * class still has out, which is where a leak shows first.
-     */
-    for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
-        if (st.classes[c].in_use > 0u) {
-            ESP_LOGW(TAG, "class %s still has %u blocks out", modesp_size_class_name((modesp_size_class_t)c),
-                     (unsigned)st.classes[c].in_use);
-        }
-    }
-
     int bad_class = 0;
     modesp_pool_integrity_t report;
     const esp_err_t err = modesp_pool_manager_check_integrity(pm, &bad_class, &report);
@@ -231,13 +218,13 @@ static void debug_module_memory(modesp_pool_manager_t *pm)
     }
 }
 
-static void section7_debugging(void)
+static void section7_misuse(void)
 {
-    ESP_LOGI(TAG, "--- 7. Debugging memory issues ---");
+    ESP_LOGI(TAG, "--- 7. Debugging memory issues: misuse the pools catch ---");
     modesp_pool_manager_t *pm = modesp_get_pool_manager();
 
-    /* Mistakes the pools catch without trusting the freed memory. */
-    char *leaked = modesp_pool_manager_allocate(pm, 40); /* kept on purpose: shows up as "still out" */
+    /* Mistakes the pools catch without trusting the freed memory: each is an error code and a counter. */
+    char *block = modesp_pool_manager_allocate(pm, 40);
     void *p = modesp_pool_manager_allocate(pm, 100);
     ESP_ERROR_CHECK(modesp_pool_manager_free(pm, p));
     esp_err_t err = modesp_pool_manager_free(pm, p);
@@ -245,26 +232,61 @@ static void section7_debugging(void)
     static char not_pooled[16];
     err = modesp_pool_manager_free(pm, not_pooled);
     ESP_LOGI(TAG, "free of a static buffer: %s", modesp_err_to_name(err));
-    if (leaked != NULL) {
-        err = modesp_pool_manager_free(pm, leaked + 1);
+    if (block != NULL) {
+        err = modesp_pool_manager_free(pm, block + 1);
         ESP_LOGI(TAG, "free of a pointer inside a block: %s", modesp_err_to_name(err));
+        ESP_ERROR_CHECK(modesp_pool_manager_free(pm, block));
     }
+    core_report(pm);
+}
 
-    debug_module_memory(pm);
+/* ---- The live memory dashboard ---- */
 
-    if (leaked != NULL) {
-        ESP_ERROR_CHECK(modesp_pool_manager_free(pm, leaked));
+/*
+ * esp_http_server with the dashboard's two handlers. Bringing the network up
+ * is the application's own job and is not done here: Wi-Fi or Ethernet
+ * through ESP-IDF's example_connect() (protocol_examples_common) or the
+ * board's code, after esp_netif_init and the default event loop below. The
+ * server listens on every interface and answers as soon as one has an
+ * address: http://<device address>/ and /api/memory.
+ */
+static void start_dashboard(void)
+{
+    ESP_ERROR_CHECK(esp_netif_init());
+    const esp_err_t loop = esp_event_loop_create_default();
+    if (loop != ESP_OK && loop != ESP_ERR_INVALID_STATE) { /* INVALID_STATE: the app created it already */
+        ESP_LOGE(TAG, "no default event loop (%s): no dashboard", esp_err_to_name(loop));
+        return;
     }
+    static httpd_handle_t server;
+    httpd_config_t config = HTTPD_DEFAULT_CONFIG();
+    /* The JSON handler takes a diagnostics snapshot (~1 KiB) and the leak list on the server task's stack. */
+    config.stack_size = 8192;
+    const esp_err_t err = httpd_start(&server, &config);
+    if (err != ESP_OK) {
+        ESP_LOGE(TAG, "httpd_start: %s: no dashboard", esp_err_to_name(err));
+        return;
+    }
+    /* The dashboard's own diagnostics object: esp_http_server answers from its one task. */
+    ESP_ERROR_CHECK(dashboard_http_register(server, guide_diagnostics_for_dashboard(), 30000));
+    ESP_LOGI(TAG, "dashboard on port %u: the page at /, the JSON at /api/memory", (unsigned)config.server_port);
 }
 
 void app_main(void)
 {
+    /* Before the first allocation the diagnostics should see (blocks taken earlier have no owner or age). */
+    ESP_ERROR_CHECK(guide_diagnostics_init());
     section1_basic_usage();
     section3_memory_pressure();
-    section7_debugging();
+    section7_misuse();
+    guide_section7_debugging();
+    guide_section9_monitoring();
+    guide_section10_sizing();
+    start_dashboard();
     for (;;) {
-        /* the guide's "memory_check" task: every 5 s */
+        /* the guide's "memory_check" task: every 5 s; the diagnostics report every 60 s */
         check_memory_status(modesp_get_pool_manager());
+        guide_diagnostics_periodic(12);
         vTaskDelay(pdMS_TO_TICKS(5000));
     }
 }

@@ -19,6 +19,7 @@ size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
+char *strrchr(const char *s, int c);
 char *strncpy(char *restrict dst, const char *restrict src, size_t n);
 
 #endif
