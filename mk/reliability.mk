@@ -2,12 +2,12 @@
 #   make fuzz [FUZZ_SECONDS=60]      each fuzz harness (libFuzzer, ASan+UBSan) in each of its Kconfig variants
 #   make soak [SOAK_SECONDS=600]     4-thread soak with quiescent checkpoints
 #   make coverage                    gcov + lcov over the unit tests and the fuzz corpus
-# Each builds in its own directory under build/ (rel-*), never in the test builds.
+# Each builds in its own directory under $(BUILD) (rel-*; BUILD=build by default), never in the test builds.
 
 REL_PYTHON   ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 FUZZ_CC      ?= clang-14
 FUZZ_SECONDS ?= 60
-FUZZ_DIR     := build/rel-fuzz
+FUZZ_DIR     := $(BUILD)/rel-fuzz
 # variant:sdkconfig ("-" = the Kconfig defaults); huge has a 65535-block class
 FUZZ_VARIANTS ?= defaults:- custom:tests/configs/custom.sdkconfig fallback:tests/configs/fallback.sdkconfig \
                  debug:tests/configs/debug.sdkconfig tiny:tests/configs/tiny.sdkconfig huge:tests/configs/huge.sdkconfig
@@ -29,7 +29,8 @@ FUZZ_RUNS = $(foreach h,$(FUZZ_HARNESSES),$(foreach v,$(FUZZ_VARIANTS_$(h)),$(h)
 REL_LIB_SOURCES = $(shell tools/sources.sh pool manager errors port-posix)
 REL_WARNINGS    = $(shell tools/sources.sh --warnings all)
 REL_INCLUDES    = -Iinclude -Isrc/core -Isrc/port -Isrc/port/posix
-FUZZ_FLAGS      = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -pthread
+FUZZ_FLAGS      = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -pthread \
+                  -fsanitize-coverage-ignorelist=tests/fuzz/coverage_ignorelist.txt
 
 .PHONY: fuzz fuzz-build soak coverage
 
@@ -54,7 +55,7 @@ fuzz-build:
 	done
 
 # Each harness runs FUZZ_SECONDS per variant on a scratch copy of its committed corpus (tests/fuzz/corpus*
-# is read, never written); a divergence stops it with the reproducer in build/rel-fuzz/VARIANT/.
+# is read, never written); a divergence stops it with the reproducer in $(BUILD)/rel-fuzz/VARIANT/.
 fuzz: fuzz-build
 	@set -e; for run in $(FUZZ_RUNS); do $(rel_fuzz_run); d=$(FUZZ_DIR)/$$v; \
 	  rm -rf $$d/corpus_$$h; mkdir -p $$d/corpus_$$h; \
@@ -71,7 +72,7 @@ fuzz: fuzz-build
 
 # ------------------------------------------------------------------ soak
 SOAK_SECONDS ?= 600
-SOAK_DIR     := build/rel-soak
+SOAK_DIR     := $(BUILD)/rel-soak
 
 soak:
 	@sh tools/install-deps.sh test
@@ -82,20 +83,22 @@ soak:
 	$(SOAK_DIR)/soak $(SOAK_SECONDS)
 
 # -------------------------------------------------------------- coverage
-# A separate --coverage build of the whole test tree (build/rel-cov): the ctest suites (stress loops scaled down
+# A separate --coverage build of the whole test tree ($(BUILD)/rel-cov): the ctest suites (stress loops scaled down
 # with MODESP_STRESS_ALLOCS), then each harness's corpus replayed without libFuzzer in each of its variants (the committed
-# tests/fuzz/corpus*, plus what `make fuzz` grew in build/rel-fuzz/VARIANT/corpus_HARNESS if present). Prints the line and
-# branch coverage of src/ per file and in total; the HTML report is build/rel-cov/html/index.html.
-COV_DIR    := build/rel-cov
+# tests/fuzz/corpus*, plus what `make fuzz` grew in $(BUILD)/rel-fuzz/VARIANT/corpus_HARNESS if present). Prints the line and
+# branch coverage of src/ per file and in total; the HTML report is $(BUILD)/rel-cov/html/index.html.
+COV_DIR    := $(BUILD)/rel-cov
 COV_ALLOCS ?= 250000
 COV_LCOV    = lcov --quiet --rc lcov_branch_coverage=1
+# -fprofile-update=atomic: the concurrency suites bump the counters from several threads at once (without it lcov
+# finds negative counts). A replay that does not build is reported and the others still run.
 # extra ctest arguments, e.g. COV_CTEST_ARGS="-E 'test_(diagnostics|event_bus)'" to leave out suites
 COV_CTEST_ARGS ?=
 
 coverage:
 	@sh tools/install-deps.sh test reliability
 	cmake -S . -B $(COV_DIR) -DCMAKE_BUILD_TYPE=Debug -DMODESP_SDKCONFIG=$(SDKCONFIG) -DMODESP_SANITIZE= \
-	  "-DCMAKE_C_FLAGS=--coverage -O0" -DCMAKE_EXE_LINKER_FLAGS=--coverage >/dev/null
+	  "-DCMAKE_C_FLAGS=--coverage -fprofile-update=atomic -O0" -DCMAKE_EXE_LINKER_FLAGS=--coverage >/dev/null
 	@rm -f $(COV_DIR)/failed
 	cmake --build $(COV_DIR) -j2 -- -k || { echo "coverage: some targets did not build"; touch $(COV_DIR)/failed; }
 	$(COV_LCOV) --zerocounters --directory $(COV_DIR)
@@ -103,8 +106,9 @@ coverage:
 	  || { echo "coverage: some tests failed"; touch $(COV_DIR)/failed; }
 	@set -e; rm -rf $(COV_DIR)/replay; for run in $(FUZZ_RUNS); do $(rel_fuzz_run); d=$(COV_DIR)/replay/$$v; mkdir -p $$d; \
 	  [ -f $$d/sdkconfig.h ] || $(REL_PYTHON) tools/gen_config.py Kconfig $$d/sdkconfig.h $$c; \
-	  gcc -std=c11 -O0 -g --coverage -pthread $(REL_WARNINGS) $(REL_INCLUDES) -I$$d -o $$d/replay_$$h \
-	    tests/fuzz/fuzz_$$h.c tests/fuzz/replay_main.c $(REL_LIB_SOURCES) $$srcs $$libs; \
+	  if ! gcc -std=c11 -O0 -g --coverage -fprofile-update=atomic -pthread $(REL_WARNINGS) $(REL_INCLUDES) -I$$d -o $$d/replay_$$h \
+	    tests/fuzz/fuzz_$$h.c tests/fuzz/replay_main.c $(REL_LIB_SOURCES) $$srcs $$libs; then \
+	    echo "coverage: replay $$h [$$v] did not build"; touch $(COV_DIR)/failed; continue; fi; \
 	  grown=; [ -d $(FUZZ_DIR)/$$v/corpus_$$h ] && grown=$(FUZZ_DIR)/$$v/corpus_$$h; \
 	  printf 'coverage: replay %s [%s] ' $$h $$v; \
 	  (cd $$d && ./replay_$$h $${seeds:+$(CURDIR)/$$seeds} $${grown:+$(CURDIR)/$$grown}) 2>/dev/null | tail -n 1; \

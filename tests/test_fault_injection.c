@@ -10,87 +10,15 @@
  * counts in that pool's exhausted), and the integrity checks pass at the end.
  * The clock then jumps forward and backward by large steps under the WAIT
  * strategy: a wait still ends (a backward jump is no time passing, never an
- * endless wait) and the counters still add up. Last, the event bus publishes
- * from tasks and an "ISR" while 10 % of its block attempts fail.
+ * endless wait) and the counters still add up. The fail hook and its
+ * counters are in fault_hook_fixture.h; the event bus under 10 % failures is
+ * test_fault_injection_bus.c.
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
-#include "test_support.h"
-
-#include "modesp/hooks.h"
-#include "modesp/port_posix.h"
-#include "modesp/pooled_event_bus.h"
-#include "mp_pause.h"
-
-#define NCLS   MODESP_CLASS_COUNT
-#define PRIV   NCLS /* index of the private pool in the tables below */
-#define NPOOLS (NCLS + 1)
-
-MODESP_POOL_DEFINE_STATIC(fi_pool, 48, 7);
-
-static modesp_pool_manager_t *pm;
-static unsigned long g_ops = 1000000u;
-
-/* ------------------------------------------------------------ fail hook */
-
-enum { MODE_OFF, MODE_EVERY_NTH, MODE_PROBABILITY, MODE_ALWAYS };
-static int g_mode;
-static uint32_t g_nth[NPOOLS];      /* MODE_EVERY_NTH: fail attempt k when k % nth == 0 */
-static uint32_t g_permille[NPOOLS]; /* MODE_PROBABILITY: chance of a failure per attempt */
-static uint64_t g_rng_hook = 1;
-static uint64_t g_attempts[NPOOLS];
-static uint64_t g_injected[NPOOLS];
-
-static uint64_t xorshift(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *s = x;
-    return x;
-}
-
-static int index_of(const void *pool)
-{
-    for (int c = 0; c < NCLS; c++) {
-        if (pool == modesp_pool_manager_get_pool(pm, (modesp_size_class_t)c)) {
-            return c;
-        }
-    }
-    return pool == &fi_pool ? PRIV : -1; /* the reserve: never failed on purpose */
-}
-
-static _Bool fail_hook(const void *pool)
-{
-    const int i = index_of(pool);
-    if (i < 0) {
-        return 0;
-    }
-    g_attempts[i]++;
-    bool fail = false;
-    switch (g_mode) {
-    case MODE_EVERY_NTH:
-        fail = g_attempts[i] % g_nth[i] == 0u;
-        break;
-    case MODE_PROBABILITY:
-        fail = xorshift(&g_rng_hook) % 1000u < g_permille[i];
-        break;
-    case MODE_ALWAYS:
-        fail = true;
-        break;
-    default:
-        break;
-    }
-    g_injected[i] += fail;
-    return fail;
-}
+#include "fault_hook_fixture.h"
 
 /* ------------------------------------------------------------- helpers */
 
@@ -156,10 +84,7 @@ static uint32_t class_size(int c) { return (uint32_t)modesp_pool_block_size(mode
 
 static void reset_counters(void)
 {
-    assert_int_equal(modesp_pool_manager_reset_stats(pm), ESP_OK);
-    assert_int_equal(modesp_pool_reset_stats(&fi_pool), ESP_OK);
-    memset(g_attempts, 0, sizeof g_attempts);
-    memset(g_injected, 0, sizeof g_injected);
+    reset_hook_counters();
     memset(g_req_failures, 0, sizeof g_req_failures);
 }
 
@@ -181,14 +106,6 @@ static void assert_failures_counted(void)
     assert_int_equal((uint64_t)ps.exhausted, g_attempts[PRIV] - ps.total_allocs);
     assert_int_equal((uint64_t)ps.alloc_failures, (uint64_t)ps.exhausted); /* the pool API: one attempt per call */
     assert_true((uint64_t)ps.exhausted >= g_injected[PRIV]);
-}
-
-static void assert_all_clean(void)
-{
-    assert_manager_clean();
-    assert_pool_intact(&fi_pool);
-    assert_int_equal(modesp_pool_in_use(&fi_pool), 0);
-    assert_int_equal(modesp_assert_failures(), 0);
 }
 
 /* One mixed operation: allocate with a random strategy/size, or free a random held block. */
@@ -405,111 +322,6 @@ static void test_clock_jumps_under_wait(void **state)
     assert_all_clean();
 }
 
-/* ------------------------------------------ the event bus under 10 % failures */
-
-static uint64_t g_bus_all, g_bus_x, g_bus_bad;
-
-static void bus_count(const modesp_event_t *ev, void *ctx)
-{
-    uint32_t n = 0;
-    const char *pad = NULL;
-    g_bus_bad += modesp_event_get_u32(ev, "n", &n) != ESP_OK || modesp_event_get_str(ev, "pad", &pad) != ESP_OK;
-    *(uint64_t *)ctx += 1u;
-}
-
-static uint64_t injected_total(void)
-{
-    uint64_t s = 0;
-    for (int i = 0; i < NPOOLS; i++) {
-        s += g_injected[i];
-    }
-    return s;
-}
-
-/* g_ops / 4 publishes (a quarter from an "ISR", two payload sizes a class apart), 10 % of the
- * class attempts failed. The bus takes its block with STRICT, so a task publish fails with
- * ESP_ERR_NO_MEM exactly when its attempt was failed, and an ISR publish then takes the ISR
- * reserve (never failed here). Every refusal is counted once, every queued event reaches each
- * matching subscriber, and no block stays behind. */
-static void test_event_bus_under_injected_failures(void **state)
-{
-    (void)state;
-    static modesp_event_bus_t bus;
-    static const char pad[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN";
-    const size_t max_pad = CONFIG_EVENT_BUS_MAX_STRING_LEN < 40 ? CONFIG_EVENT_BUS_MAX_STRING_LEN : 40;
-    modesp_bus_sub_t all = 0, x = 0;
-    g_bus_all = g_bus_x = g_bus_bad = 0;
-    assert_int_equal(modesp_bus_init(&bus), ESP_OK);
-    assert_int_equal(modesp_bus_subscribe(&bus, "s.*", bus_count, &g_bus_all, 0, MODESP_BUS_DROP_OLDEST, &all), ESP_OK);
-    assert_int_equal(modesp_bus_subscribe(&bus, "s.x", bus_count, &g_bus_x, 0, MODESP_BUS_REJECT, &x), ESP_OK);
-    for (int i = 0; i < NPOOLS; i++) {
-        g_permille[i] = i < NCLS ? 100u : 0u;
-    }
-    g_mode = MODE_PROBABILITY;
-    g_rng_hook = 0x5DEECE66Du;
-    reset_counters();
-    modesp_test_set_fail_hook(fail_hook);
-    uint64_t rng = 0xB5AD4ECEDA1CE2A9u, ok = 0, ok_x = 0, no_mem = 0, isr_rescued = 0;
-    for (unsigned long i = 0; i < g_ops / 4u; i++) {
-        const uint64_t r = xorshift(&rng);
-        const bool to_x = (r & 1u) != 0u, isr = (r & 6u) == 0u;
-        char text[48];
-        const size_t len = (r >> 8) % 2u == 0u ? 1u : max_pad - 1u;
-        memcpy(text, pad, len);
-        text[len] = '\0';
-        const uint64_t before = injected_total();
-        esp_err_t err;
-        if (isr) {
-            modesp_port_posix_set_isr_context(true);
-            err = modesp_bus_publish_from_isr(&bus, to_x ? "s.x" : "s.y", MODESP_BUS_NORMAL, NULL,
-                                              MODESP_EV_U32("n", (uint32_t)i), MODESP_EV_STR("pad", text));
-            modesp_port_posix_set_isr_context(false);
-        } else {
-            err = modesp_bus_publish(&bus, to_x ? "s.x" : "s.y", MODESP_BUS_NORMAL, MODESP_EV_U32("n", (uint32_t)i),
-                                     MODESP_EV_STR("pad", text));
-        }
-        const uint64_t failed = injected_total() - before;
-        assert_true(failed <= 1u);
-        if (isr || failed == 0u) {
-            assert_int_equal(err, ESP_OK);
-            isr_rescued += failed;
-            ok++;
-            ok_x += to_x;
-        } else {
-            assert_int_equal(err, ESP_ERR_NO_MEM);
-            no_mem++;
-        }
-        assert_int_equal(modesp_bus_process(&bus, UINT32_MAX, NULL), ESP_OK);
-    }
-    modesp_test_set_fail_hook(NULL);
-    modesp_bus_stats_t st;
-    assert_int_equal(modesp_bus_get_stats(&bus, &st), ESP_OK);
-    assert_true(no_mem > 0u && isr_rescued > 0u); /* the schedule reached both paths */
-    assert_int_equal(st.published, ok);
-    assert_int_equal(st.dropped_no_block, no_mem);
-    assert_int_equal(st.pool.allocation_failures, no_mem);
-    assert_int_equal(st.isr_reserve_used, isr_rescued);
-    assert_int_equal(st.delivered, ok + ok_x);
-    assert_int_equal(g_bus_all, ok);
-    assert_int_equal(g_bus_x, ok_x);
-    assert_int_equal(g_bus_bad, 0);
-    assert_int_equal(st.pool.allocated_count, 0);
-    assert_int_equal(modesp_bus_unsubscribe(&bus, all), ESP_OK);
-    assert_int_equal(modesp_bus_unsubscribe(&bus, x), ESP_OK);
-    assert_all_clean();
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    pm = modesp_get_pool_manager();
-    const char *env = getenv("MODESP_STRESS_ALLOCS");
-    if (env != NULL && strtoul(env, NULL, 10) > 0) {
-        g_ops = strtoul(env, NULL, 10);
-    }
-    return 0;
-}
-
 static int teardown(void **state)
 {
     (void)state;
@@ -526,7 +338,6 @@ int main(void)
         cmocka_unit_test_teardown(test_seeded_probability_per_class, teardown),
         cmocka_unit_test_teardown(test_always_failing, teardown),
         cmocka_unit_test_teardown(test_clock_jumps_under_wait, teardown),
-        cmocka_unit_test_teardown(test_event_bus_under_injected_failures, teardown),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, fault_setup, NULL);
 }

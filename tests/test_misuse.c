@@ -14,29 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "modesp/port_posix.h"
-#include "test_support.h"
-
-static modesp_pool_manager_t *pm;
-
-static int setup(void **state)
-{
-    (void)state;
-    pm = modesp_get_pool_manager();
-    modesp_port_posix_set_isr_context(false);
-    return modesp_pool_manager_reset_stats(pm) == ESP_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    modesp_port_posix_set_isr_context(false);
-    (void)modesp_pool_manager_set_pressure_thresholds(pm, CONFIG_MEMORY_POOL_WARNING_THRESHOLD,
-                                                      CONFIG_MEMORY_POOL_CRITICAL_THRESHOLD,
-                                                      CONFIG_MEMORY_POOL_RELEASE_THRESHOLD);
-    assert_manager_clean();
-    return 0;
-}
+#include "manager_fixture.h" /* pm, setup, teardown */
 
 /* The very first use of the manager in this process is made from "ISR"
  * context: it needs no initialisation (the old first-use path made a second
