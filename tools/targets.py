@@ -8,9 +8,10 @@ library sources (no tests) with -Os and the project's warning sets
 object with the toolchain's `size` (Berkeley format: .rodata counts as text),
 prints one table per target and configuration, and writes build/targets/size.json.
 
-Configurations: default (Kconfig defaults), diag-off (diagnostics and tracing
-off) and minimal (tests/configs/minimal.sdkconfig: no WAIT, no pressure
-callbacks, no heap fallback, reduced counters). It fails when libgcc's 64-bit
+Configurations: default (Kconfig defaults, which have tracing off) and minimal
+(tests/configs/minimal.sdkconfig: no WAIT, no pressure
+callbacks, no heap fallback, reduced counters); the diagnostics configurations
+(off, tracing, quotas) are tools/targets_diag.py's. It fails when libgcc's 64-bit
 division (__aeabi_uldivmod, __udivdi3, __umoddi3, ...) is linked into the
 alloc/free-only app (targets/size/min_app.c) of any target and configuration:
 an application that never waits must not carry it.
@@ -127,24 +128,14 @@ def run(cmd, **kw):
 
 
 def write_configs(out):
-    """default = Kconfig defaults; diag-off = every diagnostics/tracing/guard bool forced off;
-    minimal = the minimal size profile, tests/configs/minimal.sdkconfig."""
+    """default = Kconfig defaults; minimal = the minimal size profile, tests/configs/minimal.sdkconfig."""
     configs = {}
     kconfig = os.path.join(ROOT, "Kconfig")
-    for name in ("default", "diag-off", "minimal"):
+    for name in ("default", "minimal"):
         d = os.path.join(out, "config", name)
         os.makedirs(d, exist_ok=True)
         cmd = [PYTHON, "tools/gen_config.py", kconfig, os.path.join(d, "sdkconfig.h")]
-        if name == "diag-off":
-            text = open(kconfig).read()
-            syms = re.findall(r"^\s*config\s+(MEMORY_POOL_\w*(?:DIAG|TRAC|GUARD)\w*)\s*$", text, re.M)
-            frag = os.path.join(d, "sdkconfig")
-            with open(frag, "w") as f:
-                f.write("# diagnostics and tracing off (tools/targets.py)\n")
-                for s in syms:
-                    f.write("# CONFIG_%s is not set\n" % s)
-            cmd.append(frag)
-        elif name == "minimal":
+        if name == "minimal":
             cmd.append(os.path.join(ROOT, "tests", "configs", "minimal.sdkconfig"))
         run(cmd)
         configs[name] = d
