@@ -51,19 +51,6 @@ static int teardown(void **state)
 
 /* ------------------------------------------------------- report capture */
 
-typedef struct {
-    char text[4096];
-    size_t len;
-} capture_t;
-
-static void capture_line(const char *line, void *ctx)
-{
-    capture_t *c = ctx;
-    const int n = snprintf(c->text + c->len, sizeof c->text - c->len, "%s\n", line);
-    assert_true(n > 0 && (size_t)n < sizeof c->text - c->len);
-    c->len += (size_t)n;
-}
-
 static void golden_path(char *out, size_t size)
 {
     const char *file = __FILE__;

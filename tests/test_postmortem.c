@@ -21,19 +21,6 @@ static MODESP_DIAG_NOINIT_ATTR modesp_diag_postmortem_t s_area;
 static uint64_t s_now_us;
 static uint64_t fake_clock(void) { return s_now_us; }
 
-typedef struct {
-    char text[4096];
-    size_t len;
-} capture_t;
-
-static void capture_line(const char *line, void *ctx)
-{
-    capture_t *c = ctx;
-    const int n = snprintf(c->text + c->len, sizeof c->text - c->len, "%s\n", line);
-    assert_true(n > 0 && (size_t)n < sizeof c->text - c->len);
-    c->len += (size_t)n;
-}
-
 /* One boot's work: `held` XLARGE blocks at once, then `fails` failed requests of that class at failing_line. */
 static void boot_work(modesp_memory_diagnostics_t *diag, uint32_t held, uint32_t fails, int failing_line)
 {

@@ -327,19 +327,6 @@ static void test_isr_allocations_belong_to_dash(void **state)
     free_all(isr, 3);
 }
 
-typedef struct {
-    char text[4096];
-    size_t len;
-} capture_t;
-
-static void capture_line(const char *line, void *ctx)
-{
-    capture_t *c = ctx;
-    const int n = snprintf(c->text + c->len, sizeof c->text - c->len, "%s\n", line);
-    assert_true(n > 0 && (size_t)n < sizeof c->text - c->len);
-    c->len += (size_t)n;
-}
-
 static void test_counters_in_snapshot_report_and_json(void **state)
 {
     (void)state;

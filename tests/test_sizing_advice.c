@@ -20,19 +20,6 @@ static uint64_t s_now_us;
 static uint64_t fake_clock(void) { return s_now_us; }
 static void at_ms(uint64_t ms) { s_now_us = ms * 1000u; }
 
-typedef struct {
-    char text[4096];
-    size_t len;
-} capture_t;
-
-static void capture_line(const char *line, void *ctx)
-{
-    capture_t *c = ctx;
-    const int n = snprintf(c->text + c->len, sizeof c->text - c->len, "%s\n", line);
-    assert_true(n > 0 && (size_t)n < sizeof c->text - c->len);
-    c->len += (size_t)n;
-}
-
 #define STEPS   1000u /* one request per ms */
 #define HOLD_MS 100u  /* every block that is served is freed 100 ms later */
 

@@ -54,4 +54,19 @@ static inline void assert_manager_clean_(const char *file, int line)
 }
 #define assert_manager_clean() assert_manager_clean_(__FILE__, __LINE__)
 
+/* A report written line by line (the diagnostics' line sinks), kept as one text for the checks. */
+typedef struct {
+    char text[4096];
+    size_t len;
+} capture_t;
+
+/* Line sink for capture_t (ctx): appends the line and a newline; fails the test if the text overflows. */
+static inline void capture_line(const char *line, void *ctx)
+{
+    capture_t *c = (capture_t *)ctx; /* the cast: C++ suites include this header too */
+    const int n = snprintf(c->text + c->len, sizeof c->text - c->len, "%s\n", line);
+    assert_true(n > 0 && (size_t)n < sizeof c->text - c->len);
+    c->len += (size_t)n;
+}
+
 #endif
