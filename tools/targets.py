@@ -219,6 +219,16 @@ def min_app(target, cfg_dir, obj_dir, layers, source="targets/size/min_app.c"):
     run([target["prefix"] + "gcc"] + target["flags"] + target["link"] + ["-nostartfiles", "-Wl,--gc-sections", "-Wl,-e,main",
         "-Wl,-Map=" + mapfile, app] + objs + ["-o", elf])
     owner = {o: layer for layer, _, os_ in layers for o in os_}
+    kept = kept_bytes(mapfile, owner.get)
+    syms = set(line.split()[-1] for line in run([target["prefix"] + "nm", elf]).splitlines() if line.strip())
+    kept["libgcc div64"] = sorted(syms.intersection(LIBGCC_DIV64))
+    kept["elf"] = elf
+    return kept
+
+
+def kept_bytes(mapfile, owner_of):
+    """Bytes of .text/.rodata input sections a link kept (GNU ld map file), summed by owner_of(object
+    path), a name or None (not counted). Also used by tests/cpp/size/measure_cpp_layer.py."""
     kept = {}
     # Map lines: " .text.pool_take  0x00000010  0x164 path/fixed_pool.o" (name and numbers may wrap).
     pending = None
@@ -235,12 +245,9 @@ def min_app(target, cfg_dir, obj_dir, layers, source="targets/size/min_app.c"):
             pending = parts[0]
             continue
         if len(parts) == 4 and re.match(r"\.(text|rodata)", parts[0]) and parts[1].startswith("0x"):
-            layer = owner.get(os.path.normpath(os.path.join(ROOT, parts[3])))
-            if layer is not None:
-                kept[layer] = kept.get(layer, 0) + int(parts[2], 16)
-    syms = set(line.split()[-1] for line in run([target["prefix"] + "nm", elf]).splitlines() if line.strip())
-    kept["libgcc div64"] = sorted(syms.intersection(LIBGCC_DIV64))
-    kept["elf"] = elf
+            name = owner_of(os.path.normpath(os.path.join(ROOT, parts[3])))
+            if name is not None:
+                kept[name] = kept.get(name, 0) + int(parts[2], 16)
     return kept
 
 

@@ -21,7 +21,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "..", "..", "tools")))
-from targets import PYTHON, ROOT, read_list  # noqa: E402 (tools/targets.py: the size table this complements)
+from targets import PYTHON, ROOT, kept_bytes, read_list  # noqa: E402 (tools/targets.py: the size table this complements)
 
 PREFIX = "arm-none-eabi-"
 CPU = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard"]
@@ -54,29 +54,10 @@ def compile_one(src, out_dir, cfg_dir, cxx):
 
 def kept_by_origin(mapfile, app_obj, lib_objs):
     """Bytes of .text/.rodata input sections the link kept, by origin: app, library, runtime."""
-    kept = {"app": 0, "library": 0, "runtime": 0}
+    app = os.path.normpath(app_obj)
     lib = {os.path.normpath(o) for o in lib_objs}
-    pending, in_map = None, False
-    for line in open(mapfile):
-        if not in_map:
-            in_map = line.startswith("Linker script and memory map")
-            continue
-        parts = line.split()
-        if pending is not None and len(parts) == 3 and parts[0].startswith("0x"):
-            parts = [pending] + parts
-        pending = None
-        if len(parts) == 1 and re.match(r"\.(text|rodata)", parts[0]):
-            pending = parts[0]
-            continue
-        if len(parts) == 4 and re.match(r"\.(text|rodata)", parts[0]) and parts[1].startswith("0x"):
-            size = int(parts[2], 16)
-            path = os.path.normpath(os.path.join(ROOT, parts[3]))
-            if path == os.path.normpath(app_obj):
-                kept["app"] += size
-            elif path in lib:
-                kept["library"] += size
-            else:
-                kept["runtime"] += size
+    kept = {"app": 0, "library": 0, "runtime": 0}
+    kept.update(kept_bytes(mapfile, lambda path: "app" if path == app else "library" if path in lib else "runtime"))
     return kept
 
 
