@@ -136,6 +136,22 @@ static void test_free_finds_class_from_address(void **state)
     }
 }
 
+/* reset_stats counts itself, in the manager and in every class pool, and a refused call does not
+ * (readers that keep deltas, like the health verdict, tell a reset from a quiet period by it). */
+static void test_reset_is_counted(void **state)
+{
+    (void)state;
+    modesp_pool_manager_stats_t before, after;
+    assert_int_equal(modesp_pool_manager_get_stats(pm, &before), ESP_OK);
+    assert_int_equal(modesp_pool_manager_reset_stats(pm), ESP_OK);
+    assert_int_equal(modesp_pool_manager_reset_stats(NULL), ESP_ERR_INVALID_ARG);
+    assert_int_equal(modesp_pool_manager_get_stats(pm, &after), ESP_OK);
+    assert_int_equal(after.resets, before.resets + 1u);
+    for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
+        assert_int_equal(after.classes[c].resets, before.classes[c].resets + 1u);
+    }
+}
+
 static void test_bad_inputs(void **state)
 {
     (void)state;
@@ -653,6 +669,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_class_selection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_class_capacity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_free_finds_class_from_address, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reset_is_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spill, setup, teardown),
         cmocka_unit_test_setup_teardown(test_heap_fallback, setup, teardown),
