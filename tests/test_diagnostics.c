@@ -213,6 +213,33 @@ static void test_counters_reset_while_blocks_are_live(void **state)
     assert_int_equal(snap.pools[0].frees, 5);
 }
 
+/* A reset followed by at least as many allocations as were counted before it: the counter does not go
+ * down, so only the core's reset count shows the reset (every allocation since is new). */
+static void test_reset_then_as_many_allocations(void **state)
+{
+    (void)state;
+    static modesp_memory_diagnostics_t diag;
+    static modesp_diag_snapshot_t snap;
+    const modesp_pool_t *pools[] = {&sensor_pool};
+    assert_int_equal(modesp_memory_diagnostics_init_pools(&diag, NULL, pools, 1), ESP_OK);
+    void *b[4];
+    for (int i = 0; i < 3; i++) {
+        b[i] = modesp_pool_allocate(&sensor_pool);
+        assert_int_equal(modesp_pool_deallocate(&sensor_pool, b[i]), ESP_OK);
+    }
+    assert_int_equal(modesp_memory_diagnostics_snapshot(&diag, &snap), ESP_OK);
+    assert_int_equal(snap.pools[0].allocs, 3);
+    assert_int_equal(modesp_pool_reset_stats(&sensor_pool), ESP_OK);
+    for (int i = 0; i < 4; i++) {
+        b[i] = modesp_pool_allocate(&sensor_pool);
+        assert_int_equal(modesp_pool_deallocate(&sensor_pool, b[i]), ESP_OK);
+    }
+    assert_int_equal(modesp_memory_diagnostics_snapshot(&diag, &snap), ESP_OK);
+    assert_int_equal(snap.pools[0].allocs, 7); /* 3 + 4, not 3 + (4 - 3) */
+    assert_int_equal(snap.pools[0].frees, 7);
+    assert_int_equal(snap.pools[0].in_use, 0);
+}
+
 static void test_clock_going_back_is_no_time_passing(void **state)
 {
     (void)state;
@@ -749,6 +776,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_snapshot_rates_and_golden_report, setup, teardown),
         cmocka_unit_test_setup_teardown(test_counters_reset_while_blocks_are_live, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reset_then_as_many_allocations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clock_going_back_is_no_time_passing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_pool_list_and_bad_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_registry_manager_figures_all_exhausted, setup, teardown),
