@@ -24,19 +24,7 @@
 #include "modesp/memory_diagnostics.h"
 #include "modesp/port_posix.h"
 
-#define SLOTS   256u
-#define MAXSIZE 512u
-#define SEED    0x9E3779B9u
-
-static uint32_t xorshift32(uint32_t *s)
-{
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *s = x;
-    return x;
-}
+#include "uniform_stream.h"
 
 static uint64_t s_now_us;
 static uint64_t step_clock(void) { return s_now_us; }
@@ -48,12 +36,12 @@ typedef struct {
 
 static void run(modesp_pool_manager_t *pm, unsigned long steps, counts_t *cc)
 {
-    static void *slot_ptr[SLOTS];
+    static void *slot_ptr[UNIFORM_SLOTS];
     memset(cc, 0, sizeof *cc);
-    uint32_t rng = SEED;
+    uint32_t rng = UNIFORM_SEED;
     for (unsigned long i = 0; i < steps; i++) {
         s_now_us = (uint64_t)i * 1000u;
-        const uint32_t s = (xorshift32(&rng) >> 8) & (SLOTS - 1u);
+        const uint32_t s = uniform_next_slot(&rng);
         if (slot_ptr[s] != NULL) {
             if (modesp_pool_manager_free(pm, slot_ptr[s]) != ESP_OK) {
                 fprintf(stderr, "frag_advice: a free was rejected\n");
@@ -62,7 +50,7 @@ static void run(modesp_pool_manager_t *pm, unsigned long steps, counts_t *cc)
             slot_ptr[s] = NULL;
             continue;
         }
-        const size_t size = 1u + xorshift32(&rng) % MAXSIZE;
+        const size_t size = uniform_next_size(&rng);
         const int cls = modesp_pool_manager_class_for_size(size);
         void *p = modesp_pool_manager_allocate(pm, size);
         cc->requests[cls]++;
@@ -72,7 +60,7 @@ static void run(modesp_pool_manager_t *pm, unsigned long steps, counts_t *cc)
         slot_ptr[s] = p;
     }
     s_now_us = (uint64_t)steps * 1000u;
-    for (uint32_t s = 0; s < SLOTS; s++) {
+    for (uint32_t s = 0; s < UNIFORM_SLOTS; s++) {
         if (slot_ptr[s] != NULL) {
             (void)modesp_pool_manager_free(pm, slot_ptr[s]);
             slot_ptr[s] = NULL;
@@ -136,7 +124,8 @@ int main(int argc, char **argv)
     unsigned long req = 0;
     unsigned long fail = 0;
     unsigned long class_bytes = 0;
-    printf("[%s] uniform 1..512-byte stream, %lu steps, 256 random slots (seed 0x%08X), STRICT\n", label, steps, SEED);
+    printf("[%s] uniform 1..512-byte stream, %lu steps, 256 random slots (seed 0x%08X), STRICT\n", label, steps,
+           UNIFORM_SEED);
     printf("  %-7s %6s %6s %10s %10s %7s\n", "class", "size", "count", "requests", "failures", "fail%");
     for (int c = 0; c < MODESP_CLASS_COUNT; c++) {
         const modesp_pool_t *pool = modesp_pool_manager_get_pool(pm, (modesp_size_class_t)c);

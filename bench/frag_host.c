@@ -19,19 +19,7 @@
 
 #include "modesp/pool_manager.h"
 
-#define SLOTS   256u
-#define MAXSIZE 512u
-#define SEED    0x9E3779B9u
-
-static uint32_t xorshift32(uint32_t *s)
-{
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *s = x;
-    return x;
-}
+#include "uniform_stream.h"
 
 typedef struct {
     unsigned long requests, failures;
@@ -45,14 +33,14 @@ typedef struct {
 static void run(modesp_pool_manager_t *pm, modesp_alloc_strategy_t strategy, unsigned long steps,
                 class_count_t cc[MODESP_CLASS_COUNT])
 {
-    static void *slot_ptr[SLOTS];
-    static int slot_cls[SLOTS];
+    static void *slot_ptr[UNIFORM_SLOTS];
+    static int slot_cls[UNIFORM_SLOTS];
     static unsigned char dummy;
     memset(cc, 0, sizeof(class_count_t) * MODESP_CLASS_COUNT);
     memset(slot_ptr, 0, sizeof slot_ptr);
-    uint32_t rng = SEED;
+    uint32_t rng = UNIFORM_SEED;
     for (unsigned long i = 0; i < steps; i++) {
-        const uint32_t s = (xorshift32(&rng) >> 8) & (SLOTS - 1u);
+        const uint32_t s = uniform_next_slot(&rng);
         if (slot_ptr[s] != NULL) {
             if (pm != NULL && modesp_pool_manager_free(pm, slot_ptr[s]) != ESP_OK) {
                 fprintf(stderr, "frag_host: a free was rejected\n");
@@ -62,7 +50,7 @@ static void run(modesp_pool_manager_t *pm, modesp_alloc_strategy_t strategy, uns
             slot_ptr[s] = NULL;
             continue;
         }
-        const size_t size = 1u + xorshift32(&rng) % MAXSIZE;
+        const size_t size = uniform_next_size(&rng);
         const int cls = modesp_pool_manager_class_for_size(size);
         void *p = &dummy;
         if (pm != NULL && modesp_pool_manager_allocate_ex(pm, size, strategy, 0u, &p) != ESP_OK) {
@@ -79,7 +67,7 @@ static void run(modesp_pool_manager_t *pm, modesp_alloc_strategy_t strategy, uns
             cc[cls].peak = cc[cls].live;
         }
     }
-    for (uint32_t s = 0; s < SLOTS; s++) {
+    for (uint32_t s = 0; s < UNIFORM_SLOTS; s++) {
         if (slot_ptr[s] != NULL && pm != NULL) {
             (void)modesp_pool_manager_free(pm, slot_ptr[s]);
         }
@@ -119,7 +107,7 @@ int main(int argc, char **argv)
     run(pm, MODESP_ALLOC_SPILL, steps, spill);
 
     printf("Uniform 1..512-byte stream, %lu steps, 256 random slots (seed 0x%08X), default class configuration\n",
-           steps, SEED);
+           steps, UNIFORM_SEED);
     print_table("STRICT (the default strategy): failures per class", strict, demand, pm);
     print_table("SPILL (next larger class when the fitting one is empty)", spill, demand, pm);
     unsigned need = 0;
