@@ -20,7 +20,7 @@
  * operation the bus's counters, queue lengths, subscriptions, each subscriber's counters and
  * the blocks the bus holds. At the end of each input everything is released and the manager
  * must be empty and intact. Any difference aborts with a message; FUZZ_TRACE=1 prints each
- * operation. The model is in fuzz_bus_model.h (included below, after fail/EXPECT_EQ).
+ * operation. The model is in fuzz_bus_model.h (included below, after fuzz_check.h: fail/EXPECT_EQ).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -46,18 +46,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 static bool g_trace;
 static unsigned long long g_ops;
 
-static void fail(const char *what, long expected, long got)
-{
-    fprintf(stderr, "fuzz_bus: %s: expected %ld, got %ld\n", what, expected, got);
-    abort();
-}
-#define EXPECT_EQ(what, e, g)                                                                                          \
-    do {                                                                                                               \
-        const long e_ = (long)(e), g_ = (long)(g);                                                                     \
-        if (e_ != g_) {                                                                                                \
-            fail((what), e_, g_);                                                                                      \
-        }                                                                                                              \
-    } while (0)
+#define FUZZ_HARNESS_NAME "fuzz_bus"
+#include "fuzz_check.h"
 
 #include "fuzz_bus_model.h"
 

@@ -45,18 +45,8 @@ static modesp_pool_t *const g_pools[2] = {&fd_pow2, &fd_odd};
 #define MAX_LIVE   (12 + 7)
 #define REPORT_MAX 160u /* report_text.c's line buffer, terminating NUL included */
 
-static void fail(const char *what, long expected, long got)
-{
-    fprintf(stderr, "fuzz_diag: %s: expected %ld, got %ld\n", what, expected, got);
-    abort();
-}
-#define EXPECT_EQ(what, e, g)                                                                                          \
-    do {                                                                                                               \
-        const long e_ = (long)(e), g_ = (long)(g);                                                                     \
-        if (e_ != g_) {                                                                                                \
-            fail((what), e_, g_);                                                                                      \
-        }                                                                                                              \
-    } while (0)
+#define FUZZ_HARNESS_NAME "fuzz_diag"
+#include "fuzz_check.h"
 
 /* ----------------------------------------------------------- input reader */
 
