@@ -165,7 +165,7 @@ PROFILES = {
         "sources": read_list("src/sources.txt", "port-baremetal", "arch-riscv"),
         "defines": [],
         "includes": [],
-        "strip": ("src/core/fixed_pool.c", "modesp_pool_deallocate"),
+        "strip": ("src/core/fixed_pool_free.c", "modesp_pool_deallocate"),
     },
     "cortex-m4": {
         "cc": "arm-none-eabi-gcc",

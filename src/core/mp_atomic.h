@@ -59,6 +59,7 @@ static inline void mp_store(uint32_t *p, uint32_t v, int order) { __atomic_store
 #if MODESP_ATOMICS_LOCKFREE
 
 _Static_assert(__atomic_always_lock_free(sizeof(uint32_t), 0), "32-bit atomics must be lock-free");
+#define MP_CS_SHARED 0 /* see the critical-section build below */
 
 /* Strong CAS: on failure *expected receives the current value. */
 MODESP_IRAM_ATTR static inline bool mp_cas(uint32_t *p, uint32_t *expected, uint32_t desired, int success, int failure)
@@ -81,11 +82,15 @@ static inline uint32_t mp_fetch_sub(uint32_t *p, uint32_t v, int order) { return
  * Read-modify-writes run inside the port's critical section, which excludes
  * every other core and ISR; their accesses are sequentially consistent so that a lock-free reader outside the
  * section (an acquire load of the head) still synchronises with them.
+ *
+ * Under -Os the pool's two files of paths (fixed_pool.c, fixed_pool_free.c,
+ * which define MODESP_POOL_ALLOC_FILE / MODESP_POOL_FREE_FILE) share one
+ * out-of-line copy of the CAS and of the add, defined in fixed_pool.c, as
+ * when they were one file; everywhere else the compiler decides as before.
+ * mp_cs_cas and mp_cs_add are the two read-modify-writes themselves.
  */
-MODESP_IRAM_ATTR static inline bool mp_cas(uint32_t *p, uint32_t *expected, uint32_t desired, int success, int failure)
+static inline __attribute__((always_inline)) bool mp_cs_cas(uint32_t *p, uint32_t *expected, uint32_t desired)
 {
-    (void)success;
-    (void)failure;
     uint32_t s = modesp_port_critical_enter();
     uint32_t cur = __atomic_load_n(p, __ATOMIC_SEQ_CST);
     bool ok = (cur == *expected);
@@ -98,14 +103,42 @@ MODESP_IRAM_ATTR static inline bool mp_cas(uint32_t *p, uint32_t *expected, uint
     return ok;
 }
 
-MODESP_IRAM_ATTR static inline uint32_t mp_fetch_add(uint32_t *p, uint32_t v, int order)
+static inline __attribute__((always_inline)) uint32_t mp_cs_add(uint32_t *p, uint32_t v)
 {
-    (void)order;
     uint32_t s = modesp_port_critical_enter();
     uint32_t old = __atomic_load_n(p, __ATOMIC_SEQ_CST);
     __atomic_store_n(p, old + v, __ATOMIC_SEQ_CST);
     modesp_port_critical_exit(s);
     return old;
+}
+
+#if defined(__OPTIMIZE_SIZE__) && (defined(MODESP_POOL_ALLOC_FILE) || defined(MODESP_POOL_FREE_FILE))
+#define MP_CS_SHARED 1
+bool modesp_pool_cs_cas_(uint32_t *p, uint32_t *expected, uint32_t desired);
+uint32_t modesp_pool_cs_add_(uint32_t *p, uint32_t v);
+#else
+#define MP_CS_SHARED 0
+#endif
+
+MODESP_IRAM_ATTR static inline bool mp_cas(uint32_t *p, uint32_t *expected, uint32_t desired, int success, int failure)
+{
+    (void)success;
+    (void)failure;
+#if MP_CS_SHARED
+    return modesp_pool_cs_cas_(p, expected, desired);
+#else
+    return mp_cs_cas(p, expected, desired);
+#endif
+}
+
+MODESP_IRAM_ATTR static inline uint32_t mp_fetch_add(uint32_t *p, uint32_t v, int order)
+{
+    (void)order;
+#if MP_CS_SHARED
+    return modesp_pool_cs_add_(p, v);
+#else
+    return mp_cs_add(p, v);
+#endif
 }
 
 MODESP_IRAM_ATTR static inline uint32_t mp_fetch_sub(uint32_t *p, uint32_t v, int order)

@@ -2,9 +2,10 @@
 /*
  * Helpers shared by the pool's source files (private).
  *
- * fixed_pool.c holds the lock-free algorithm and its argument, pool_info.c
- * the initialisation, accessors and statistics, pool_check.c the integrity
- * check. They share the block arithmetic, the argument checks and the poison
+ * fixed_pool.c holds the lock-free argument and the allocation API,
+ * pool_fast.h the hot paths, fixed_pool_free.c the free's slow paths and the
+ * deallocate API, pool_info.c the initialisation, accessors and statistics,
+ * pool_check.c the integrity check. They share the block arithmetic, the argument checks and the poison
  * pattern defined here.
  */
 #ifndef MODESP_POOL_PRIVATE_H
@@ -42,15 +43,21 @@
  * (-O2: ~25 fewer instructions per alloc/free pair, measured by the bench) and
  * left to the compiler under -Os, where code size matters more. */
 #if defined(__OPTIMIZE_SIZE__) || !defined(__GNUC__)
-#define HOT_INLINE   static inline
-#define SLOW_PATH    static
-#define MP_FAST_PATH 0
+#define HOT_INLINE       static inline
+#define SLOW_PATH        static
+#define SLOW_PATH_EXTERN static
+#define MP_FAST_PATH     0
 #else
-#define HOT_INLINE   static inline __attribute__((always_inline))
+#define HOT_INLINE       static inline __attribute__((always_inline))
 /* With a fast path inlined beside it (MP_FAST_PATH), the full loop and the
- * rare events live out of line, so the common case is a straight line. */
-#define SLOW_PATH    static __attribute__((noinline, cold))
-#define MP_FAST_PATH 1
+ * rare events live out of line, so the common case is a straight line.
+ * SLOW_PATH_EXTERN: a slow path that pool_fast.h's inlined paths reach from
+ * other files of the core at -O2; under -Os only its own file calls it, and
+ * it is static there, so that the compiler may still fold it into its one
+ * caller. */
+#define SLOW_PATH        static __attribute__((noinline, cold))
+#define SLOW_PATH_EXTERN __attribute__((noinline, cold))
+#define MP_FAST_PATH     1
 #endif
 #define MP_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define MP_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -70,7 +77,14 @@ static inline uint32_t idx_mask(const modesp_pool_t *p) { return p->idx_mask; }
 
 static inline uint8_t *block_at(const modesp_pool_t *p, uint32_t idx) { return p->storage + (size_t)idx * p->stride; }
 
+/* One more event in a counter. Under -Os one out-of-line copy (fixed_pool.c)
+ * serves both files of the pool's paths, as when they were one file. */
+#if MP_FAST_PATH
 MODESP_IRAM_ATTR static inline void count(uint32_t *counter) { (void)mp_fetch_add(counter, 1u, MP_RELAXED); }
+#else
+void modesp_pool_count_(uint32_t *counter);
+#define count(counter) modesp_pool_count_(counter)
+#endif
 
 /* The minimal profile (Kconfig MEMORY_POOL_MINIMAL_STATS) keeps only the
  * counters the integrity check needs (in_use, or a packed head's count, and
@@ -163,7 +177,7 @@ MODESP_IRAM_ATTR static inline esp_err_t pool_locate_inline(const modesp_pool_t 
 
 /* The free's fast path inlines the check (MP_FAST_PATH); under -Os every
  * caller (free, block_index, block_tag) shares one out-of-line copy,
- * defined in fixed_pool.c. */
+ * defined in fixed_pool_free.c. */
 #if MP_FAST_PATH
 MODESP_IRAM_ATTR HOT_INLINE esp_err_t pool_locate(const modesp_pool_t *p, const void *ptr, uint32_t *index)
 {
