@@ -1,29 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Pool manager: size classes, strategies, emergency reserve, pressure levels.
- * This file: the singleton, class selection, allocate and free (the other
- * parts are listed in manager_private.h).
+ * This file: class selection, allocate and free (the other parts are listed
+ * in manager_private.h).
  *
  * Hot path (STRICT allocate, free): the class by one table load, the owner
- * of a freed pointer by one subtraction and compares against constants (the
- * class pools' storage is one arena), one pool operation, one byte-counter
- * update, and one compare of the byte count against the level's byte band
- * for pressure work. Everything else (spill, wait, heap, callbacks, failure
+ * of a freed pointer by one subtraction and one table load (the class pools'
+ * storage is one arena), one pool operation (pool_fast.h, inlined at -O2),
+ * one byte-counter update, and one compare of the byte count against the
+ * level's byte band for pressure work. Everything else (spill, wait, heap, callbacks, failure
  * accounting) is out of line. allocate_ex and the strategies (WAIT with the
  * clock's 64-bit arithmetic) are reached from the allocate entry points only
  * through default_ex, which set_default_strategy stores: an application that
  * never changes the default strategy (nor calls allocate_ex) links none of
  * them.
  *
- * No run-time initialisation: every field of the manager, the class pools,
- * the byte thresholds and the wait queues is a constant initializer computed
- * from Kconfig, so the first call from any context (an ISR included) finds
- * it ready and nothing ever waits for an initialiser.
- *
- * The class pools and the reserve carry MODESP_POOL_MAGIC_MANAGED: the public
- * pool API refuses them, so no block can enter or leave them behind the
- * manager's byte count. The manager uses the private entry points of
- * pool_internal.h.
+ * The manager's static state (class pools, arena, class table, constant
+ * initializer) and its configuration calls are in manager_init.c.
  *
  * Pressure levels. `level_word` holds the level (bits 0..1) and a change
  * sequence number (bits 8..31). A context whose allocation or free moves the
@@ -50,211 +43,19 @@
 #include <string.h>
 
 #include "manager_private.h"
+#include "pool_fast.h" /* the class pools' take and give, inlined at -O2 (one out-of-line copy under -Os) */
 #include "pool_internal.h"
 
-#define CLASS_SIZE_OK_(NAME, name, size, count)                                                                        \
-    _Static_assert((size) >= 1 && (count) >= 1, "Kconfig: class " #NAME " needs a size and a count");
-MODESP_SIZE_CLASSES(CLASS_SIZE_OK_)
-_Static_assert(MODESP_CLASS_SIZES_INCREASE, "Kconfig: class sizes must strictly increase from TINY to XLARGE");
-_Static_assert(CONFIG_MEMORY_POOL_RELEASE_THRESHOLD <= CONFIG_MEMORY_POOL_WARNING_THRESHOLD &&
-                   CONFIG_MEMORY_POOL_WARNING_THRESHOLD <= CONFIG_MEMORY_POOL_CRITICAL_THRESHOLD,
-               "Kconfig: thresholds must satisfy release <= warning <= critical");
-
-/*
- * A class pool: block storage in the one class arena below, metadata of its
- * own, owned by the manager (the pool API refuses it), chained to the next of
- * the manager's pools for the registry (one constructor below registers the
- * whole chain).
- */
-#define MANAGED_POOL_(name, block_size, count, next)                                                                   \
-    MODESP_POOL_DEFINE_STORAGE_(name, block_size, count);                                                              \
-    static modesp_pool_t name = MODESP_POOL_INITIALIZER_MAGIC_(#name, name##_storage_, name##_meta_, block_size,       \
-                                                               count, MODESP_POOL_MAGIC_MANAGED, (next), 1u)
-
-/*
- * The block storage of every class, one after the other in one object, so the
- * owner of a pointer is found by one subtraction and compares against
- * constants (owner_of). Each class's storage is a whole number of strides,
- * themselves multiples of MODESP_POOL_ALIGN: no padding between classes.
- */
-#define ARENA_FIELD_(NAME, name, size, count)                                                                          \
-    _Alignas(MODESP_POOL_ALIGN) uint8_t name[MODESP_POOL_STORAGE_SIZE(size, count)];
-typedef struct {
-    MODESP_SIZE_CLASSES(ARENA_FIELD_)
-} class_arena_t;
-static class_arena_t modesp_class_storage_;
-#define ARENA_END_(name) (offsetof(class_arena_t, name) + sizeof(((class_arena_t *)0)->name))
-
-#define CLASS_POOL_DECL_(NAME, name, size, count) static modesp_pool_t name##_pool;
-MODESP_SIZE_CLASSES(CLASS_POOL_DECL_)
-
-#if CONFIG_MEMORY_POOL_EMERGENCY_RESERVE_SIZE > 0
-_Static_assert(CONFIG_MEMORY_POOL_EMERGENCY_RESERVE_SIZE >= CONFIG_MEMORY_POOL_EMERGENCY_BLOCK_SIZE,
-               "Kconfig: the emergency reserve must hold at least one reserve block");
-MANAGED_POOL_(reserve_pool, CONFIG_MEMORY_POOL_EMERGENCY_BLOCK_SIZE,
-              CONFIG_MEMORY_POOL_EMERGENCY_RESERVE_SIZE / CONFIG_MEMORY_POOL_EMERGENCY_BLOCK_SIZE, NULL);
-#define RESERVE_POOL (&reserve_pool)
-#define LAST_POOL    (&reserve_pool)
-#define RESERVE_LO   ((const uint8_t *)reserve_pool_storage_)
-#define RESERVE_HI   ((const uint8_t *)reserve_pool_storage_ + sizeof reserve_pool_storage_)
-#else
-#define RESERVE_POOL NULL
-#define LAST_POOL    (&xlarge_pool)
-#define RESERVE_LO   NULL
-#define RESERVE_HI   NULL
-#endif
-
-/* Each class pool links to the next one; the last to the reserve (or NULL). */
-#define CLASS_POOL_(NAME, name, size, count)                                                                           \
-    MODESP_POOL_CHECK_ARGS_(size, count);                                                                              \
-    static uint32_t name##_pool_meta_[(count)];                                                                        \
-    static modesp_pool_t name##_pool =                                                                                 \
-        MODESP_POOL_INITIALIZER_MAGIC_(#name "_pool", modesp_class_storage_.name, name##_pool_meta_, size, count,      \
-                                       MODESP_POOL_MAGIC_MANAGED, CLASS_NEXT_##NAME, 1u);
-#define CLASS_NEXT_TINY   &small_pool
-#define CLASS_NEXT_SMALL  &medium_pool
-#define CLASS_NEXT_MEDIUM &large_pool
-#define CLASS_NEXT_LARGE  &xlarge_pool
-#define CLASS_NEXT_XLARGE RESERVE_POOL
-MODESP_SIZE_CLASSES(CLASS_POOL_)
-
-#if (defined(__GNUC__) || defined(__clang__))
-/* Registers the manager's pools before main() (modesp/hooks.h). */
-__attribute__((constructor)) static void register_class_pools(void)
-{
-    modesp_pool_register_chain_(&tiny_pool, LAST_POOL);
-}
-#endif
-
-#define CLASS_SIZE_(NAME, name, size, count) (size),
-MODESP_DRAM_ATTR const uint32_t modesp_class_size_[MODESP_CLASS_COUNT] = {MODESP_SIZE_CLASSES(CLASS_SIZE_)};
-
-/*
- * Percent arithmetic stays in 32 bits (a 64-bit division pulls ~700 bytes of
- * libgcc into a Cortex-M image): total class bytes are capped below so that
- * bytes * 100 never overflows.
- */
-#define CLASS_BYTES_(NAME, name, size, count) +((uint64_t)(size) * (uint64_t)(count))
-#define TOTAL_BYTES_64_                       (0 MODESP_SIZE_CLASSES(CLASS_BYTES_))
-_Static_assert(TOTAL_BYTES_64_ <= UINT32_MAX / 100u,
-               "Kconfig: the classes together may hold at most 42 MB (UINT32_MAX / 100 bytes)");
-#define TOTAL_BYTES ((uint32_t)TOTAL_BYTES_64_)
-
-#if defined(CONFIG_MEMORY_POOL_DEFAULT_STRATEGY_SPILL)
-#define DEFAULT_STRATEGY MODESP_ALLOC_SPILL
-#define DEFAULT_EX       default_ex_step
-#else
-#define DEFAULT_STRATEGY MODESP_ALLOC_STRICT
-#define DEFAULT_EX       NULL
-#endif
-static esp_err_t default_ex_step(modesp_pool_manager_t *pm, size_t size, uint32_t strategy, void **out MP_SITE_PARAMS);
-
-#define CLASS_POOL_PTR_(NAME, name, size, count) &name##_pool,
-#define CLASS_WAITQ_(NAME, name, size, count)    MODESP_PORT_WAITQ_INITIALIZER,
-
-#define WARN_BYTES_ PERCENT_TO_BYTES_(TOTAL_BYTES, CONFIG_MEMORY_POOL_WARNING_THRESHOLD)
-#define CRIT_BYTES_ PERCENT_TO_BYTES_(TOTAL_BYTES, CONFIG_MEMORY_POOL_CRITICAL_THRESHOLD)
-#define REL_BYTES_  PERCENT_TO_BYTES_(TOTAL_BYTES, CONFIG_MEMORY_POOL_RELEASE_THRESHOLD)
-
-modesp_pool_manager_t modesp_manager_ = {
-    .classes = {MODESP_SIZE_CLASSES(CLASS_POOL_PTR_)},
-    .reserve = RESERVE_POOL,
-    .reserve_lo = RESERVE_LO,
-    .reserve_hi = RESERVE_HI,
-    .default_strategy = DEFAULT_STRATEGY,
-    .default_ex = DEFAULT_EX,
-    .total_bytes = TOTAL_BYTES,
-    .enter_warning_bytes = WARN_BYTES_,
-    .enter_critical_bytes = CRIT_BYTES_,
-    .below_release_bytes = REL_BYTES_,
-    .band_lo = BAND_LO_INIT_(WARN_BYTES_, CRIT_BYTES_, REL_BYTES_),
-    .band_width = BAND_WIDTH_INIT_(WARN_BYTES_, CRIT_BYTES_, REL_BYTES_),
-#if MODESP_WAIT_ENABLED
-    .waitq = {MODESP_SIZE_CLASSES(CLASS_WAITQ_)},
-#endif
-};
-
-MODESP_IRAM_ATTR modesp_pool_manager_t *modesp_get_pool_manager(void) { return &modesp_manager_; }
-
-/*
- * Class of a size by one table load on (size - 1) >> LUT_SHIFT_. The shift is
- * the largest power of two not above the smallest step between class sizes
- * (the first size counts as a step from 0), so one table entry (a "granule"
- * of sizes) meets at most one class boundary: the table holds the class of
- * the granule's smallest size, and one compare moves past a boundary inside
- * the granule (not even that when every class size is a multiple of the
- * granule, as the default sizes are). The table has one byte per granule up
- * to the largest class, rounded up to 8; when that would exceed 64 bytes
- * (class sizes only a few bytes apart), the compare chain stands in.
- */
-#define MIN2_(a, b) ((a) < (b) ? (a) : (b))
-#define GAP_MIN_                                                                                                       \
-    MIN2_(MIN2_(MIN2_(CONFIG_MEMORY_POOL_TINY_SIZE, CONFIG_MEMORY_POOL_SMALL_SIZE - CONFIG_MEMORY_POOL_TINY_SIZE),     \
-                MIN2_(CONFIG_MEMORY_POOL_MEDIUM_SIZE - CONFIG_MEMORY_POOL_SMALL_SIZE,                                  \
-                      CONFIG_MEMORY_POOL_LARGE_SIZE - CONFIG_MEMORY_POOL_MEDIUM_SIZE)),                                \
-          CONFIG_MEMORY_POOL_XLARGE_SIZE - CONFIG_MEMORY_POOL_LARGE_SIZE)
-#define LUT_SHIFT_                                                                                                     \
-    (GAP_MIN_ >= 4096   ? 12                                                                                           \
-     : GAP_MIN_ >= 2048 ? 11                                                                                           \
-     : GAP_MIN_ >= 1024 ? 10                                                                                           \
-     : GAP_MIN_ >= 512  ? 9                                                                                            \
-     : GAP_MIN_ >= 256  ? 8                                                                                            \
-     : GAP_MIN_ >= 128  ? 7                                                                                            \
-     : GAP_MIN_ >= 64   ? 6                                                                                            \
-     : GAP_MIN_ >= 32   ? 5                                                                                            \
-     : GAP_MIN_ >= 16   ? 4                                                                                            \
-     : GAP_MIN_ >= 8    ? 3                                                                                            \
-     : GAP_MIN_ >= 4    ? 2                                                                                            \
-     : GAP_MIN_ >= 2    ? 1                                                                                            \
-                        : 0)
-#define LUT_ENTRIES_                       ((((CONFIG_MEMORY_POOL_XLARGE_SIZE - 1) >> LUT_SHIFT_) + 8) / 8 * 8)
-#define LUT_GRAIN_                         (1 << LUT_SHIFT_)
-#define ON_GRAIN_(NAME, name, size, count) &&((size) % LUT_GRAIN_ == 0)
-#define LUT_EXACT_                         (1 MODESP_SIZE_CLASSES(ON_GRAIN_))
-
-#define CLASS_ABOVE_(NAME, name, size, count) +(int)(sz > (size))
+/* Class selection by the class table (LUT_SHIFT_ in manager_private.h says why one compare is enough). */
 #if LUT_ENTRIES_ <= 64
-#define CLASS_LUT_E_(g)                                                                                                \
-    (uint8_t)(0 + (((g) << LUT_SHIFT_) + 1 > CONFIG_MEMORY_POOL_TINY_SIZE) +                                           \
-              (((g) << LUT_SHIFT_) + 1 > CONFIG_MEMORY_POOL_SMALL_SIZE) +                                              \
-              (((g) << LUT_SHIFT_) + 1 > CONFIG_MEMORY_POOL_MEDIUM_SIZE) +                                             \
-              (((g) << LUT_SHIFT_) + 1 > CONFIG_MEMORY_POOL_LARGE_SIZE) +                                              \
-              (((g) << LUT_SHIFT_) + 1 > CONFIG_MEMORY_POOL_XLARGE_SIZE))
-#define CLASS_LUT8_(g)                                                                                                 \
-    CLASS_LUT_E_(g), CLASS_LUT_E_((g) + 1), CLASS_LUT_E_((g) + 2), CLASS_LUT_E_((g) + 3), CLASS_LUT_E_((g) + 4),       \
-        CLASS_LUT_E_((g) + 5), CLASS_LUT_E_((g) + 6), CLASS_LUT_E_((g) + 7),
-_Static_assert(MODESP_CLASS_COUNT == 5, "the class table below lists the five Kconfig classes");
-static MODESP_DRAM_ATTR const uint8_t class_lut_[LUT_ENTRIES_] = {CLASS_LUT8_(0)
-#if LUT_ENTRIES_ > 8
-                                                                      CLASS_LUT8_(8)
-#endif
-#if LUT_ENTRIES_ > 16
-                                                                          CLASS_LUT8_(16)
-#endif
-#if LUT_ENTRIES_ > 24
-                                                                              CLASS_LUT8_(24)
-#endif
-#if LUT_ENTRIES_ > 32
-                                                                                  CLASS_LUT8_(32)
-#endif
-#if LUT_ENTRIES_ > 40
-                                                                                      CLASS_LUT8_(40)
-#endif
-#if LUT_ENTRIES_ > 48
-                                                                                          CLASS_LUT8_(48)
-#endif
-#if LUT_ENTRIES_ > 56
-                                                                                              CLASS_LUT8_(56)
-#endif
-};
-
 /* The class of a size in 1..MODESP_POOL_MAX_BLOCK_SIZE (not checked). */
 MODESP_IRAM_ATTR static inline int class_of(size_t size)
 {
-    const unsigned cls = class_lut_[(size - 1u) >> LUT_SHIFT_];
+    const unsigned cls = modesp_class_lut_[(size - 1u) >> LUT_SHIFT_C_];
     return (int)(LUT_EXACT_ ? cls : cls + (size > modesp_class_size_[cls]));
 }
 #else
+#define CLASS_ABOVE_(NAME, name, size, count) +(int)(sz > (size))
 MODESP_IRAM_ATTR static inline int class_of(size_t size)
 {
     const size_t sz = size;
@@ -267,13 +68,6 @@ MODESP_IRAM_ATTR int modesp_pool_manager_class_for_size(size_t size)
     return (size - 1u < (size_t)MODESP_POOL_MAX_BLOCK_SIZE) ? class_of(size) : -1; /* 0 wraps to SIZE_MAX */
 }
 
-#define CLASS_NAME_(NAME, name, size, count) #NAME,
-const char *modesp_size_class_name(modesp_size_class_t cls)
-{
-    static const char *const names[MODESP_CLASS_COUNT] = {MODESP_SIZE_CLASSES(CLASS_NAME_)};
-    return ((unsigned)cls < MODESP_CLASS_COUNT) ? names[cls] : "?";
-}
-
 /* The default-strategy allocate and the free: inlined into their entry points at -O2, one copy under -Os. */
 #if defined(__OPTIMIZE_SIZE__) || !defined(__GNUC__)
 #define HOT_MGR static
@@ -281,13 +75,7 @@ const char *modesp_size_class_name(modesp_size_class_t cls)
 #define HOT_MGR static inline __attribute__((always_inline))
 #endif
 
-/* Forward the call site to the pool's trace hook point, or nothing. */
-#if MODESP_TRACING
-#define MP_SITE_ARGS_OR_NONE MP_SITE_ARGS
-#else
-#define MP_SITE_ARGS_OR_NONE , NULL, 0, 0u
-#endif
-
+#if MODESP_PRESSURE_TRACKING /* off: no byte counter, the level moves when read (manager_bytes.h) */
 /*
  * A level change or pending delivery seen after an allocation or free: the
  * hysteresis rules decide from the fresh byte count; out of line.
@@ -314,24 +102,34 @@ MGR_COLD MODESP_IRAM_ATTR void pressure_slow(modesp_pool_manager_t *pm, uint32_t
  * CASing context's fresh SEQ_CST load of bytes_in_use in pressure_update
  * comes after the last RMW and sees the final count.
  */
+MODESP_IRAM_ATTR static inline bool pressure_due(modesp_pool_manager_t *pm, uint32_t lw, uint32_t bytes)
+{
+    /* band_lo[level] and band_width[level] from one address (atomic loads get no base + index + offset) */
+    const uint32_t *const band = &pm->band[lw & LEVEL_MASK];
+    return MGR_UNLIKELY(bytes - mp_load(&band[0], MP_RELAXED) >= mp_load(&band[4], MP_RELAXED)) ||
+           MGR_UNLIKELY(modesp_mgr_pending_(pm, lw));
+}
+
 MODESP_IRAM_ATTR static inline void pressure_after(modesp_pool_manager_t *pm, uint32_t bytes)
 {
     const uint32_t lw = mp_load(&pm->level_word, MP_SEQ_CST);
-    const uint32_t level = lw & LEVEL_MASK;
-    if (MGR_UNLIKELY(bytes - mp_load(&pm->band_lo[level], MP_RELAXED) >= mp_load(&pm->band_width[level], MP_RELAXED)) ||
-        MGR_UNLIKELY(modesp_mgr_pending_(pm, lw))) {
+    if (pressure_due(pm, lw, bytes)) {
         pressure_slow(pm, lw, bytes);
     }
 }
+#endif
 
 /* One attempt on one class; the tag records the requested class for sized frees. */
 MODESP_IRAM_ATTR HOT_MGR void *take_class(modesp_pool_manager_t *pm, int cls, int requested MP_SITE_PARAMS)
 {
-    void *p = modesp_pool_take_managed_(pm->classes[cls], (uint32_t)requested + 1u MP_SITE_ARGS_OR_NONE);
+    modesp_pool_t *const pool = pm->classes[cls];
+    void *p = pool_take(pool, (uint32_t)requested + 1u, false MP_SITE_ARGS);
+#if MODESP_PRESSURE_TRACKING
     if (MGR_LIKELY(p != NULL)) {
-        const uint32_t sz = modesp_class_size_[cls];
+        const uint32_t sz = pool->block_size; /* the class size (manager_init.c), one load from a live register */
         pressure_after(pm, mp_fetch_add(&pm->bytes_in_use, sz, MP_SEQ_CST) + sz);
     }
+#endif
     return p;
 }
 
@@ -418,13 +216,6 @@ MODESP_IRAM_ATTR static esp_err_t allocate_class(modesp_pool_manager_t *pm, size
     }
 }
 
-/* A strategy this build can serve (the others are compiled out: ESP_ERR_NOT_SUPPORTED). */
-static inline bool strategy_built(modesp_alloc_strategy_t strategy)
-{
-    return (strategy != MODESP_ALLOC_HEAP_FALLBACK || MODESP_HEAP_FALLBACK_ENABLED) &&
-           (strategy != MODESP_ALLOC_WAIT || MODESP_WAIT_ENABLED);
-}
-
 MODESP_IRAM_ATTR static esp_err_t allocate_ex(modesp_pool_manager_t *pm, size_t size, modesp_alloc_strategy_t strategy,
                                               uint32_t timeout_ms, void **out MP_SITE_PARAMS)
 {
@@ -468,9 +259,9 @@ MODESP_IRAM_ATTR esp_err_t modesp_pool_manager_allocate_ex(modesp_pool_manager_t
     return allocate_ex(pm, size, strategy, timeout_ms, out MP_NO_SITE_SIZED(size));
 }
 
-/* The default strategy's step when it is not STRICT (see default_ex). */
-MODESP_IRAM_ATTR static esp_err_t default_ex_step(modesp_pool_manager_t *pm, size_t size, uint32_t strategy,
-                                                  void **out MP_SITE_PARAMS)
+/* The default strategy's step when it is not STRICT (see default_ex; stored by manager_init.c). */
+MODESP_IRAM_ATTR esp_err_t modesp_mgr_default_ex_step_(modesp_pool_manager_t *pm, size_t size, uint32_t strategy,
+                                                       void **out MP_SITE_PARAMS)
 {
     return allocate_ex(pm, size, (modesp_alloc_strategy_t)strategy, mp_load(&pm->default_timeout_ms, MP_RELAXED),
                        out MP_SITE_ARGS);
@@ -566,10 +357,29 @@ MODESP_IRAM_ATTR void *modesp_pool_manager_allocate_critical(modesp_pool_manager
     return p;
 }
 
-/* The class whose storage holds arena offset `off` (< sizeof the arena): the class ends below it. */
+/*
+ * The class whose storage holds arena offset `off` (< sizeof the arena): by
+ * the owner table when it covers the arena (constant: see OWNER_SHIFT_ in
+ * manager_private.h), else the number of class ends at or below it.
+ */
 #define CLASS_END_BELOW_(NAME, name, size, count) +(int)(off >= ARENA_END_(name))
+#define CLASS_END_(NAME, name, size, count)       ARENA_END_(name),
+#if OWNER_ENTRIES_ <= 64
+#define OWNER_LUT_COVERS_                      (sizeof(modesp_class_arena_t) <= ((size_t)OWNER_ENTRIES_C_ << OWNER_SHIFT_C_))
+#define END_ON_GRAIN_(NAME, name, size, count) &&(ARENA_END_(name) % ((size_t)1 << OWNER_SHIFT_C_) == 0)
+#define OWNER_EXACT_                           (1 MODESP_SIZE_CLASSES(END_ON_GRAIN_))
+static MODESP_DRAM_ATTR const size_t class_end_[MODESP_CLASS_COUNT] = {MODESP_SIZE_CLASSES(CLASS_END_)};
+#else
+#define OWNER_LUT_COVERS_ 0
+#endif
 MODESP_IRAM_ATTR static inline int owner_of(uintptr_t off)
 {
+#if OWNER_ENTRIES_ <= 64
+    if (OWNER_LUT_COVERS_) {
+        const unsigned c = modesp_owner_lut_[off >> OWNER_SHIFT_C_];
+        return (int)(OWNER_EXACT_ ? c : c + (off >= class_end_[c]));
+    }
+#endif
     return 0 MODESP_SIZE_CLASSES(CLASS_END_BELOW_); /* the last term is 0 */
 }
 
@@ -637,19 +447,23 @@ MODESP_IRAM_ATTR HOT_MGR esp_err_t give_back(modesp_pool_manager_t *pm_arg, void
     }
     const int owner = owner_of(off);
     modesp_pool_t *pool = pm->classes[owner];
-    const esp_err_t err = modesp_pool_give_managed_(pool, ptr);
+    const esp_err_t err = pool_give(pool, ptr);
     if (MGR_UNLIKELY(err != ESP_OK)) {
         return pool_refused(pm, err);
     }
-    const uint32_t sz = modesp_class_size_[owner];
+#if MODESP_PRESSURE_TRACKING
+    const uint32_t sz = pool->block_size; /* the class size */
     const uint32_t bytes = mp_fetch_sub(&pm->bytes_in_use, sz, MP_SEQ_CST) - sz;
+#endif
 #if MODESP_WAIT_ENABLED
     /* The push in the pool's free was SEQ_CST: see the WAIT pairing in fixed_pool.c. */
     if (MGR_UNLIKELY(mp_load(&pm->waiters[owner], MP_SEQ_CST) != 0u)) {
         modesp_port_waitq_signal(&pm->waitq[owner]);
     }
 #endif
+#if MODESP_PRESSURE_TRACKING
     pressure_after(pm, bytes);
+#endif
     return ESP_OK;
 }
 
@@ -672,39 +486,4 @@ MODESP_IRAM_ATTR esp_err_t modesp_pool_manager_deallocate(modesp_pool_manager_t 
         }
     }
     return give_back(pm, ptr, size, true);
-}
-/* ---------------------------------------------------------- configuration */
-
-esp_err_t modesp_pool_manager_set_default_strategy(modesp_pool_manager_t *pm, modesp_alloc_strategy_t strategy,
-                                                   uint32_t timeout_ms)
-{
-    if (!pm_ok(pm) || (unsigned)strategy > MODESP_ALLOC_WAIT) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    if (!strategy_built(strategy)) {
-        return ESP_ERR_NOT_SUPPORTED;
-    }
-    /* The step first, then the strategy: a reader that sees the new strategy finds its step (or,
-     * racing, the step of the strategy before, or NULL, which serves it as STRICT). */
-    const modesp_default_ex_fn_t ex = (strategy == MODESP_ALLOC_STRICT) ? NULL : default_ex_step;
-    __atomic_store_n(&pm->default_ex, ex, __ATOMIC_RELEASE);
-    mp_store(&pm->default_timeout_ms, timeout_ms, MP_RELAXED);
-    mp_store(&pm->default_strategy, (uint32_t)strategy, MP_RELAXED);
-    return ESP_OK;
-}
-
-modesp_alloc_strategy_t modesp_pool_manager_get_default_strategy(const modesp_pool_manager_t *pm)
-{
-    return !pm_ok(pm) ? MODESP_ALLOC_STRICT : (modesp_alloc_strategy_t)mp_load(&pm->default_strategy, MP_RELAXED);
-}
-
-MODESP_IRAM_ATTR const modesp_pool_t *modesp_pool_manager_get_pool(const modesp_pool_manager_t *pm,
-                                                                   modesp_size_class_t cls)
-{
-    return (!pm_ok(pm) || (unsigned)cls >= MODESP_CLASS_COUNT) ? NULL : pm->classes[cls];
-}
-
-const modesp_pool_t *modesp_pool_manager_get_reserve_pool(const modesp_pool_manager_t *pm)
-{
-    return !pm_ok(pm) ? NULL : pm->reserve;
 }

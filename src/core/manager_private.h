@@ -2,7 +2,9 @@
 /*
  * The pool manager's state and the helpers its source files share (private).
  *
- *   manager.c             the singleton, class selection, allocate and free
+ *   manager_init.c        the static state (class pools, arena, class table,
+ *                         constant initializer) and the configuration calls
+ *   manager.c             class selection, allocate and free (the hot paths)
  *   manager_pressure.c    utilization, pressure levels, their delivery, callbacks
  *   manager_strategies.c  WAIT and the heap fallback
  *   manager_stats.c       statistics and the integrity check
@@ -11,6 +13,7 @@
 #define MODESP_MANAGER_PRIVATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "modesp/pool_manager.h"
@@ -86,8 +89,13 @@ struct modesp_pool_manager {
     /* Byte band of each level: bytes in [band_lo, band_lo + band_width) keep the
      * level (modesp_mgr_target_level_ returns it), so the hot path asks one
      * unsigned compare instead of the hysteresis rules. Index 3 is never a level. */
-    uint32_t band_lo[4];
-    uint32_t band_width[4];
+    union {
+        struct {
+            uint32_t band_lo[4];
+            uint32_t band_width[4];
+        };
+        uint32_t band[8]; /* the same: band[level] is band_lo[level], band[level + 4] band_width[level] */
+    };
     uint32_t level_word;
 #if MODESP_PRESSURE_CALLBACKS_ENABLED
     uint32_t ring[RING_SIZE];
@@ -135,8 +143,105 @@ struct modesp_pool_manager {
 /* The one manager (manager.c). */
 extern modesp_pool_manager_t modesp_manager_;
 
-/* Block size of each class, from the size-class table. */
+/* Block size of each class, from the size-class table (manager_init.c). */
 extern const uint32_t modesp_class_size_[MODESP_CLASS_COUNT];
+
+/*
+ * The block storage of every class, one after the other in one object
+ * (defined in manager_init.c), so the owner of a pointer is found by one
+ * subtraction and a table load (owner_of in manager.c, OWNER_SHIFT_ below). Each
+ * class's storage is a whole number of strides, themselves multiples of
+ * MODESP_POOL_ALIGN: no padding between classes.
+ */
+#define ARENA_FIELD_(NAME, name, size, count)                                                                          \
+    _Alignas(MODESP_POOL_ALIGN) uint8_t name[MODESP_POOL_STORAGE_SIZE(size, count)];
+typedef struct {
+    MODESP_SIZE_CLASSES(ARENA_FIELD_)
+} modesp_class_arena_t;
+extern modesp_class_arena_t modesp_class_storage_;
+#define ARENA_END_(name) (offsetof(modesp_class_arena_t, name) + sizeof(((modesp_class_arena_t *)0)->name))
+
+/*
+ * Class of a size by one table load on (size - 1) >> LUT_SHIFT_. The shift is
+ * the largest power of two not above the smallest step between class sizes
+ * (the first size counts as a step from 0), so one table entry (a "granule"
+ * of sizes) meets at most one class boundary: the table holds the class of
+ * the granule's smallest size, and one compare moves past a boundary inside
+ * the granule (not even that when every class size is a multiple of the
+ * granule, as the default sizes are). The table has one byte per granule up
+ * to the largest class, rounded up to 8; when that would exceed 64 bytes
+ * (class sizes only a few bytes apart), the compare chain stands in.
+ * The table is manager_init.c's, class_of manager.c's.
+ */
+#define MIN2_(a, b) ((a) < (b) ? (a) : (b))
+#define GAP_MIN_                                                                                                       \
+    MIN2_(MIN2_(MIN2_(CONFIG_MEMORY_POOL_TINY_SIZE, CONFIG_MEMORY_POOL_SMALL_SIZE - CONFIG_MEMORY_POOL_TINY_SIZE),     \
+                MIN2_(CONFIG_MEMORY_POOL_MEDIUM_SIZE - CONFIG_MEMORY_POOL_SMALL_SIZE,                                  \
+                      CONFIG_MEMORY_POOL_LARGE_SIZE - CONFIG_MEMORY_POOL_MEDIUM_SIZE)),                                \
+          CONFIG_MEMORY_POOL_XLARGE_SIZE - CONFIG_MEMORY_POOL_LARGE_SIZE)
+#define LUT_SHIFT_                                                                                                     \
+    (GAP_MIN_ >= 4096   ? 12                                                                                           \
+     : GAP_MIN_ >= 2048 ? 11                                                                                           \
+     : GAP_MIN_ >= 1024 ? 10                                                                                           \
+     : GAP_MIN_ >= 512  ? 9                                                                                            \
+     : GAP_MIN_ >= 256  ? 8                                                                                            \
+     : GAP_MIN_ >= 128  ? 7                                                                                            \
+     : GAP_MIN_ >= 64   ? 6                                                                                            \
+     : GAP_MIN_ >= 32   ? 5                                                                                            \
+     : GAP_MIN_ >= 16   ? 4                                                                                            \
+     : GAP_MIN_ >= 8    ? 3                                                                                            \
+     : GAP_MIN_ >= 4    ? 2                                                                                            \
+     : GAP_MIN_ >= 2    ? 1                                                                                            \
+                        : 0)
+#define LUT_ENTRIES_ ((((CONFIG_MEMORY_POOL_XLARGE_SIZE - 1) >> LUT_SHIFT_) + 8) / 8 * 8)
+/* As C constants for the code (see OWNER_SHIFT_C_ below for why). */
+enum { LUT_SHIFT_C_ = LUT_SHIFT_, LUT_ENTRIES_C_ = LUT_ENTRIES_ };
+#define LUT_GRAIN_                         (1 << LUT_SHIFT_C_)
+#define ON_GRAIN_(NAME, name, size, count) &&((size) % LUT_GRAIN_ == 0)
+#define LUT_EXACT_                         (1 MODESP_SIZE_CLASSES(ON_GRAIN_))
+#if LUT_ENTRIES_ <= 64
+extern const uint8_t modesp_class_lut_[LUT_ENTRIES_C_];
+#endif
+
+/*
+ * Owner of a freed pointer by one table load on its arena offset >>
+ * OWNER_SHIFT_, as for the class of a size: the shift is the largest power of
+ * two not above the smallest class storage, so one table entry (a granule of
+ * the arena) meets at most one end of a class; the table holds the class of
+ * the granule's first byte, and one compare moves past an end inside the
+ * granule (none when every end is a multiple of the granule, as with the
+ * default classes). #if cannot evaluate MODESP_POOL_ALIGN (an _Alignof), so
+ * the shift and the table length come from bounds of each class's storage:
+ * at least size * count, at most with the stride rounded up to
+ * OWNER_ALIGN_MAX_. owner_of (manager.c) checks at compile time that the table
+ * covers the real arena; past 64 entries (a class far smaller than the whole
+ * arena), or if it does not cover it, the compare chain stands in.
+ */
+#define OWNER_ALIGN_MAX_ 16
+#define STORE_LO_(NAME)  (CONFIG_MEMORY_POOL_##NAME##_SIZE * CONFIG_MEMORY_POOL_##NAME##_COUNT)
+#define STORE_HI_(NAME)                                                                                                \
+    ((CONFIG_MEMORY_POOL_##NAME##_SIZE + OWNER_ALIGN_MAX_ - 1) / OWNER_ALIGN_MAX_ * OWNER_ALIGN_MAX_ *                 \
+     CONFIG_MEMORY_POOL_##NAME##_COUNT)
+#define OWNER_STORE_MIN_                                                                                               \
+    MIN2_(MIN2_(MIN2_(STORE_LO_(TINY), STORE_LO_(SMALL)), MIN2_(STORE_LO_(MEDIUM), STORE_LO_(LARGE))),                 \
+          STORE_LO_(XLARGE))
+#define OWNER_ARENA_HI_  (STORE_HI_(TINY) + STORE_HI_(SMALL) + STORE_HI_(MEDIUM) + STORE_HI_(LARGE) + STORE_HI_(XLARGE))
+#define LOG2_STEP_(x, k) (x) >= (1L << (k)) ? (k):
+#define LOG2_FLOOR_(x)                                                                                                 \
+    (LOG2_STEP_(x, 26) LOG2_STEP_(x, 25) LOG2_STEP_(x, 24) LOG2_STEP_(x, 23) LOG2_STEP_(x, 22) LOG2_STEP_(x, 21)       \
+         LOG2_STEP_(x, 20) LOG2_STEP_(x, 19) LOG2_STEP_(x, 18) LOG2_STEP_(x, 17) LOG2_STEP_(x, 16) LOG2_STEP_(x, 15)   \
+             LOG2_STEP_(x, 14) LOG2_STEP_(x, 13) LOG2_STEP_(x, 12) LOG2_STEP_(x, 11) LOG2_STEP_(x, 10)                 \
+                 LOG2_STEP_(x, 9) LOG2_STEP_(x, 8) LOG2_STEP_(x, 7) LOG2_STEP_(x, 6) LOG2_STEP_(x, 5) LOG2_STEP_(x, 4) \
+                     LOG2_STEP_(x, 3) LOG2_STEP_(x, 2) LOG2_STEP_(x, 1) 0)
+#define OWNER_SHIFT_   LOG2_FLOOR_(OWNER_STORE_MIN_)
+#define OWNER_ENTRIES_ ((((OWNER_ARENA_HI_ - 1) >> OWNER_SHIFT_) + 8) / 8 * 8)
+/* The same two values as C constants for the code: each use of the macros above
+ * expands to about a thousand tokens (LOG2_FLOOR_ over nested MIN2_), which
+ * over the table's 64 entries made clang-tidy take minutes on one file. */
+enum { OWNER_SHIFT_C_ = OWNER_SHIFT_, OWNER_ENTRIES_C_ = OWNER_ENTRIES_ };
+#if OWNER_ENTRIES_ <= 64
+extern const uint8_t modesp_owner_lut_[OWNER_ENTRIES_C_];
+#endif
 
 /* The manager is a singleton: any other pointer (NULL, a stray or stale one) is refused. */
 static inline bool pm_ok(const modesp_pool_manager_t *pm) { return pm == &modesp_manager_; }
@@ -195,8 +300,19 @@ MODESP_IRAM_ATTR static inline uint32_t modesp_mgr_target_level_(modesp_pool_man
     return MODESP_PRESSURE_NORMAL;
 }
 
+/* A strategy this build can serve (the others are compiled out: ESP_ERR_NOT_SUPPORTED). */
+static inline bool strategy_built(modesp_alloc_strategy_t strategy)
+{
+    return (strategy != MODESP_ALLOC_HEAP_FALLBACK || MODESP_HEAP_FALLBACK_ENABLED) &&
+           (strategy != MODESP_ALLOC_WAIT || MODESP_WAIT_ENABLED);
+}
+
 /* manager.c: one attempt on class cls for a request of class `requested`. */
 void *modesp_mgr_take_class_(modesp_pool_manager_t *pm, int cls, int requested MP_SITE_PARAMS);
+
+/* manager.c: the default strategy's step when it is not STRICT (stored in default_ex). */
+esp_err_t modesp_mgr_default_ex_step_(modesp_pool_manager_t *pm, size_t size, uint32_t strategy,
+                                      void **out MP_SITE_PARAMS);
 
 /* manager_pressure.c */
 uint32_t modesp_mgr_utilization_(const modesp_pool_manager_t *pm, uint32_t bytes);
