@@ -13,6 +13,7 @@
 
 MODESP_POOL_DEFINE_STATIC(listed_pool, 40, 3);
 
+#if MODESP_REGISTRY_ENABLED
 static int registry_has(const modesp_pool_t *pool)
 {
     int n = 0;
@@ -54,6 +55,25 @@ static void test_registry_lists_defined_manager_and_registered_pools(void **stat
     assert_int_equal(modesp_pool_register(&zeroed), MODESP_ERR_BAD_POOL);
     assert_int_equal(modesp_pool_register(NULL), ESP_ERR_INVALID_ARG);
 }
+#else
+/* Kconfig MEMORY_POOL_REGISTRY off (the minimal profile): the registry is empty, nothing registers
+ * before main(), registering is refused as not supported, and the pools work as before. */
+static void test_registry_lists_defined_manager_and_registered_pools(void **state)
+{
+    (void)state;
+    assert_null(modesp_pool_registry_next(NULL));
+    assert_int_equal(modesp_pool_register(&listed_pool), ESP_ERR_NOT_SUPPORTED);
+    assert_null(modesp_pool_registry_next(NULL));
+    modesp_pool_t zeroed;
+    memset(&zeroed, 0, sizeof zeroed);
+    assert_int_equal(modesp_pool_register(&zeroed), MODESP_ERR_BAD_POOL);
+    assert_int_equal(modesp_pool_register(NULL), ESP_ERR_INVALID_ARG);
+    void *b = modesp_pool_allocate(&listed_pool);
+    assert_non_null(b);
+    assert_int_equal(modesp_pool_deallocate(&listed_pool, b), ESP_OK);
+    assert_pool_intact(&listed_pool);
+}
+#endif
 
 typedef struct {
     int allocs, frees;

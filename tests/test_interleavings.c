@@ -211,11 +211,13 @@ static void op_alloc(void *a)
     o->block = modesp_pool_allocate(o->pool);
 }
 
+#if !defined(CONFIG_MEMORY_POOL_MINIMAL_STATS) /* used by the reset race only */
 static void op_reset(void *a)
 {
     pool_op_t *o = a;
     o->err = modesp_pool_reset_stats(o->pool);
 }
+#endif
 
 static void op_check(void *a)
 {
@@ -329,6 +331,7 @@ static void test_tag_wrap_hands_out_no_block_twice(void **state)
     }
 }
 
+#if !defined(CONFIG_MEMORY_POOL_MINIMAL_STATS) /* the minimal profile keeps no peak: reset has no race to lose */
 /*
  * reset_stats reads in_use and is preempted; an allocation raises in_use (and
  * finds peak already high enough); reset then writes the old in_use as peak.
@@ -361,6 +364,7 @@ static void test_reset_stats_racing_allocation(void **state)
     assert_int_equal(modesp_pool_deallocate(&race_pool, held), ESP_OK);
     assert_pool_intact(&race_pool);
 }
+#endif
 
 MODESP_POOL_DEFINE_STATIC(check_pool, 64, 2);
 
@@ -551,7 +555,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_racing_double_free_after_reuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tag_wrap_hands_out_no_block_twice, setup, teardown),
+#if !defined(CONFIG_MEMORY_POOL_MINIMAL_STATS)
         cmocka_unit_test_setup_teardown(test_reset_stats_racing_allocation, setup, teardown),
+#endif
         cmocka_unit_test_setup_teardown(test_check_while_allocating, setup, teardown),
 #if MODESP_PRESSURE_CALLBACKS_ENABLED
         cmocka_unit_test_setup_teardown(test_pressure_writer_paused_before_ring, setup, teardown),

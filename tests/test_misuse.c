@@ -60,9 +60,9 @@ static void test_pool_api_refuses_manager_pools(void **state)
 
     modesp_pool_stats_t st;
     assert_int_equal(modesp_pool_get_stats(tiny, &st), ESP_OK);
-    assert_int_equal(st.wrong_api, 4);
-    assert_int_equal(st.alloc_failures, 0);
-    assert_int_equal(st.double_frees, 0);
+    assert_stat(st.wrong_api, 4);
+    assert_stat(st.alloc_failures, 0);
+    assert_stat(st.double_frees, 0);
 
     /* the manager's own path still works and its byte count is right */
     assert_int_equal(modesp_pool_manager_free(pm, b), ESP_OK);
@@ -92,8 +92,8 @@ static void test_pool_bad_arguments(void **state)
 
     modesp_pool_stats_t st;
     assert_int_equal(modesp_pool_get_stats(&small_user_pool, &st), ESP_OK);
-    assert_int_equal(st.invalid_requests, 3);
-    assert_int_equal(st.alloc_failures, 0);
+    assert_stat(st.invalid_requests, 3);
+    assert_stat(st.alloc_failures, 0);
     assert_int_equal(st.in_use, 1);
     assert_int_equal(modesp_pool_deallocate(&small_user_pool, t), ESP_OK);
     assert_pool_intact(&small_user_pool);
@@ -108,6 +108,7 @@ static void test_pool_bad_arguments(void **state)
     assert_int_equal(modesp_pool_init(NULL, "null", storage, sizeof storage, meta, 16u, 4u), ESP_ERR_INVALID_ARG);
 }
 
+#if MODESP_PRESSURE_CALLBACKS_ENABLED /* compiled out in the minimal profile (test_manager checks the refusal) */
 static void noop_cb(modesp_pressure_level_t from, modesp_pressure_level_t to, uint8_t util, void *ctx)
 {
     (void)from;
@@ -136,6 +137,7 @@ static void test_callback_registered_twice(void **state)
     assert_int_equal(modesp_pool_manager_unregister_pressure_callback(pm, noop_cb, &other), ESP_OK);
     assert_int_equal(modesp_pool_manager_unregister_pressure_callback(pm, noop_cb, &calls), ESP_ERR_NOT_FOUND);
 }
+#endif
 
 #define MAX_TINY 4096
 static void *g_tiny[MAX_TINY];
@@ -157,6 +159,7 @@ static void release_tiny(size_t n)
     }
 }
 
+#if !defined(CONFIG_MEMORY_POOL_MINIMAL_STATS) && MODESP_WAIT_ENABLED /* the counters and WAIT it checks */
 /* alloc_failures: requests that failed as their caller saw them; exhausted: attempts that found the class empty. */
 static void test_failed_requests_and_exhaustion_are_counted_apart(void **state)
 {
@@ -197,7 +200,9 @@ static void test_failed_requests_and_exhaustion_are_counted_apart(void **state)
     assert_int_equal(modesp_pool_manager_free(pm, s), ESP_OK);
     release_tiny(n);
 }
+#endif
 
+#if MODESP_PRESSURE_CALLBACKS_ENABLED
 static int g_changes;
 
 static void count_change(modesp_pressure_level_t from, modesp_pressure_level_t to, uint8_t util, void *ctx)
@@ -236,6 +241,7 @@ static void test_isr_change_delivered_by_any_task_call(void **state)
 
     assert_int_equal(modesp_pool_manager_unregister_pressure_callback(pm, count_change, NULL), ESP_OK);
 }
+#endif
 
 /* HEAP_FALLBACK from an ISR serves the class like STRICT; only the heap step is refused. */
 static void test_heap_fallback_in_isr_serves_the_class(void **state)
@@ -262,6 +268,7 @@ static void test_heap_fallback_in_isr_serves_the_class(void **state)
     assert_int_equal(modesp_pool_manager_free(pm, p), ESP_OK);
 }
 
+#if MODESP_WAIT_ENABLED /* WAIT compiled out in the minimal profile */
 static uint64_t real_us(void)
 {
     struct timespec t;
@@ -287,6 +294,7 @@ static void test_wait_under_a_fake_clock_ends_on_time(void **state)
     assert_true(waited < 2000000u);
     release_tiny(n);
 }
+#endif
 
 int main(void)
 {
@@ -294,11 +302,19 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_first_use_from_isr_needs_no_init, NULL, teardown),
         cmocka_unit_test_setup_teardown(test_pool_api_refuses_manager_pools, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_bad_arguments, setup, teardown),
+#if MODESP_PRESSURE_CALLBACKS_ENABLED
         cmocka_unit_test_setup_teardown(test_callback_registered_twice, setup, teardown),
+#endif
+#if !defined(CONFIG_MEMORY_POOL_MINIMAL_STATS) && MODESP_WAIT_ENABLED
         cmocka_unit_test_setup_teardown(test_failed_requests_and_exhaustion_are_counted_apart, setup, teardown),
+#endif
+#if MODESP_PRESSURE_CALLBACKS_ENABLED
         cmocka_unit_test_setup_teardown(test_isr_change_delivered_by_any_task_call, setup, teardown),
+#endif
         cmocka_unit_test_setup_teardown(test_heap_fallback_in_isr_serves_the_class, setup, teardown),
+#if MODESP_WAIT_ENABLED
         cmocka_unit_test_setup_teardown(test_wait_under_a_fake_clock_ends_on_time, setup, teardown),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

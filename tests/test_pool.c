@@ -65,16 +65,16 @@ static void test_static_pool_geometry(void **state)
     modesp_pool_stats_t st;
     assert_int_equal(modesp_pool_get_stats(&t_pool, &st), ESP_OK);
     assert_int_equal(st.in_use, SMALL_N);
-    assert_int_equal(st.peak, SMALL_N);
-    assert_int_equal(st.total_allocs, SMALL_N);
-    assert_int_equal(st.alloc_failures, 1);
+    assert_peak(st, SMALL_N);
+    assert_stat(st.total_allocs, SMALL_N);
+    assert_stat(st.alloc_failures, 1);
     assert_pool_intact(&t_pool);
     for (int i = 0; i < SMALL_N; i++) {
         assert_int_equal(modesp_pool_deallocate(&t_pool, blocks[i]), ESP_OK);
     }
     assert_int_equal(modesp_pool_get_stats(&t_pool, &st), ESP_OK);
     assert_int_equal(st.in_use, 0);
-    assert_int_equal(st.peak, SMALL_N);
+    assert_peak(st, SMALL_N);
 }
 
 static void test_reuse_is_lifo(void **state)
@@ -121,11 +121,11 @@ static void test_bad_frees(void **state)
 
     modesp_pool_stats_t st;
     assert_int_equal(modesp_pool_get_stats(&t_pool, &st), ESP_OK);
-    assert_int_equal(st.null_frees, 1);
-    assert_int_equal(st.foreign_frees, 3);
-    assert_int_equal(st.misaligned_frees, 3);
-    assert_int_equal(st.double_frees, 2);
-    assert_int_equal(st.invalid_frees, 9);
+    assert_stat(st.null_frees, 1);
+    assert_stat(st.foreign_frees, 3);
+    assert_stat(st.misaligned_frees, 3);
+    assert_stat(st.double_frees, 2);
+    assert_stat(st.invalid_frees, 9);
     assert_int_equal(st.in_use, 0);
     /* the pool still works normally afterwards: all blocks, each once */
     void *all[SMALL_N];
@@ -243,9 +243,9 @@ static void test_reset_stats_keeps_in_use(void **state)
     assert_int_equal(modesp_pool_get_stats(&t_pool, &st), ESP_OK);
     assert_int_equal(st.resets, resets_before + 1u); /* counted, and never reset itself */
     assert_int_equal(st.in_use, 1);
-    assert_int_equal(st.peak, 1);
-    assert_int_equal(st.total_allocs, 0);
-    assert_int_equal(st.null_frees, 0);
+    assert_peak(st, 1);
+    assert_stat(st.total_allocs, 0);
+    assert_stat(st.null_frees, 0);
     assert_int_equal(modesp_pool_deallocate(&t_pool, a), ESP_OK);
 }
 

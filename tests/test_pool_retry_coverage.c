@@ -129,9 +129,9 @@ static void test_pop_loses_its_head_cas_to_an_isr_pop(void **state)
         assert_true(modesp_pool_contains(pool, task));
         const modesp_pool_stats_t st = stats(pool);
         assert_int_equal(st.in_use, 2);
-        assert_int_equal(st.peak, 2);
-        assert_int_equal(st.total_allocs, 2);
-        assert_int_equal(st.alloc_failures, 0);
+        assert_peak(st, 2);
+        assert_stat(st.total_allocs, 2);
+        assert_stat(st.alloc_failures, 0);
         assert_int_equal(st.corruptions, 0);
         assert_pool_intact(pool);
         assert_int_equal(modesp_pool_deallocate(pool, task), ESP_OK);
@@ -162,9 +162,9 @@ static void test_isr_takes_the_last_block_between_p3_and_p4(void **state)
         assert_int_equal(g_isr.nblocks, 1u);
         const modesp_pool_stats_t st = stats(pool);
         assert_int_equal(st.in_use, cap);
-        assert_int_equal(st.total_allocs, 1);
-        assert_int_equal(st.alloc_failures, 1);
-        assert_int_equal(st.exhausted, 1);
+        assert_stat(st.total_allocs, 1);
+        assert_stat(st.alloc_failures, 1);
+        assert_stat(st.exhausted, 1);
         assert_int_equal(st.corruptions, 0);
         assert_pool_intact(pool);
         assert_int_equal(modesp_pool_deallocate(pool, g_isr.blocks[0]), ESP_OK);
@@ -205,7 +205,7 @@ static void push_race(modesp_pool_t *pool, isr_action_t action, unsigned shots)
     const uint32_t expect = action == ISR_ALLOC ? out_before - 1u + shots : out_before - 1u - shots;
     assert_int_equal(st.in_use, expect);
     assert_int_equal(st.corruptions, 0);
-    assert_int_equal(st.double_frees, 0);
+    assert_stat(st.double_frees, 0);
     assert_pool_intact(pool);
     /* the task's block is free: the next allocation (LIFO) may return it, and freeing it works */
     while (g_isr.nblocks > 0u) {
@@ -254,8 +254,8 @@ static void test_many_lost_cases_keep_counts_exact(void **state)
         }
         const modesp_pool_stats_t st = stats(pool);
         assert_int_equal(st.in_use, 0);
-        assert_int_equal(st.total_allocs, 100);
-        assert_int_equal(st.peak, 2);
+        assert_stat(st.total_allocs, 100);
+        assert_peak(st, 2);
         assert_int_equal(st.corruptions, 0);
         assert_all_blocks_come_back(pool);
     }

@@ -95,9 +95,9 @@ static void test_ring_of_class_count_keeps_advancing_with_replace(void **state)
     }
     modesp_pool_stats_t st;
     assert_int_equal(modesp_pool_get_stats(xlarge(), &st), ESP_OK);
-    assert_int_equal(st.peak, RING_N); /* never one more than the ring */
-    assert_int_equal(st.total_allocs, n_adds);
-    assert_int_equal(st.alloc_failures, 0);
+    assert_peak(st, RING_N); /* never one more than the ring */
+    assert_stat(st.total_allocs, n_adds);
+    assert_stat(st.alloc_failures, 0);
 
     /* The move form needs RING_N + 1 blocks: with the ring full there is no new block to move in. */
     {

@@ -225,11 +225,14 @@ _Static_assert(MODESP_POOL_PACK_MAX <= 255u, "a packed head needs a tag of at le
  * them, as newlib's and ESP-IDF's do); a pool set up with modesp_pool_init
  * is registered by this call. A registered pool must live for the rest of
  * the program (there is no removal: a report may be walking the list at any
- * time). Registering twice does nothing and returns ESP_OK.
+ * time). Registering twice does nothing and returns ESP_OK. With Kconfig
+ * MEMORY_POOL_REGISTRY off (minimal profile) there is no registry and nothing
+ * is registered before main().
  * Returns: ESP_OK, or an error below.
  * Errors:
- *   ESP_ERR_INVALID_ARG  pool is NULL                         (not counted)
- *   MODESP_ERR_BAD_POOL  pool not initialised or overwritten  (not counted)
+ *   ESP_ERR_INVALID_ARG    pool is NULL                                    (not counted)
+ *   MODESP_ERR_BAD_POOL    pool not initialised or overwritten             (not counted)
+ *   ESP_ERR_NOT_SUPPORTED  the registry is compiled out (MEMORY_POOL_REGISTRY n)  (not counted)
  * Complexity: O(1).
  * ISR-safe: yes (the push runs inside the port's short critical section; readers take no lock).
  */
@@ -238,7 +241,7 @@ esp_err_t modesp_pool_register(modesp_pool_t *pool);
 /* Registers a DEFINE'd pool before main() (GNU C constructors; see modesp/hooks.h).
  * `decl` is the pool's tentative declaration, so the DEFINE macro can end with
  * the pool's own definition and take the caller's semicolon. */
-#if (defined(__GNUC__) || defined(__clang__)) && !defined(__cplusplus)
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__cplusplus) && MODESP_REGISTRY_ENABLED
 #define MODESP_POOL_AUTO_REGISTER_(decl, name)                                                                         \
     decl;                                                                                                              \
     __attribute__((constructor)) static void name##_register_(void) { (void)modesp_pool_register(&(name)); }

@@ -120,6 +120,8 @@ esp_err_t modesp_admission_set_hook(const modesp_admission_hook_t *hook);
  * Walk the registry: modesp_pool_registry_next(NULL) gives the first pool,
  * then pass the previous one (a pool the walk returned); NULL at the end.
  * Pools registered during a walk may or may not be seen. Takes no lock.
+ * With Kconfig MEMORY_POOL_REGISTRY off (minimal profile) the registry is
+ * empty: always NULL.
  * Returns: the next registered pool (newest first), or NULL at the end.
  * Errors: none.
  * Complexity: O(1) per step.

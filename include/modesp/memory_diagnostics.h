@@ -207,7 +207,8 @@ typedef struct {
 /*
  * Set up diagnostics over every pool of the registry (modesp/hooks.h) at
  * this moment, in registry order, then pm's class pools and reserve where
- * the registry lacks them (startup code that runs no constructors), with
+ * the registry lacks them (startup code that runs no constructors, or
+ * Kconfig MEMORY_POOL_REGISTRY off: then only these), with
  * `pm` for the system-wide figures (NULL for none). With tracing compiled in, installs the trace hooks and
  * gives every listed pool its slice of the side tables (first call only).
  * Returns: ESP_OK.

@@ -275,20 +275,25 @@ const modesp_pool_t *modesp_pool_manager_get_reserve_pool(const modesp_pool_mana
 /*
  * Bytes of class blocks in use as a percentage (0..100, rounded down) of all
  * class bytes (sum of size x count). The reserve and heap are not counted.
+ * With Kconfig MEMORY_POOL_PRESSURE_TRACKING off (minimal profile) the bytes
+ * are summed from the class pools' counts at this call.
  * Returns: the percentage, or 0 on an error below.
  * Errors:
  *   0  pm not the manager  (not counted)
- * Complexity: O(1).
+ * Complexity: O(1); O(classes) with MEMORY_POOL_PRESSURE_TRACKING off.
  * ISR-safe: yes.
  */
 uint8_t modesp_pool_manager_get_overall_utilization(const modesp_pool_manager_t *pm);
 
 /*
- * Current pressure level.
+ * Current pressure level. With Kconfig MEMORY_POOL_PRESSURE_TRACKING off
+ * (minimal profile) allocations and frees do not move the level: this call
+ * brings it up to date from the class pools' counts, by the same thresholds
+ * and hysteresis, so a level crossed and left between two reads is not seen.
  * Returns: the level, or MODESP_PRESSURE_NORMAL on an error below.
  * Errors:
  *   MODESP_PRESSURE_NORMAL  pm not the manager  (not counted)
- * Complexity: O(1).
+ * Complexity: O(1); O(classes) with MEMORY_POOL_PRESSURE_TRACKING off.
  * ISR-safe: yes.
  */
 modesp_pressure_level_t modesp_pool_manager_get_pressure_level(const modesp_pool_manager_t *pm);
@@ -384,7 +389,9 @@ typedef struct {
 
 /*
  * Snapshot of every counter (each read atomically; fields may come from
- * slightly different instants while other contexts allocate).
+ * slightly different instants while other contexts allocate). With Kconfig
+ * MEMORY_POOL_PRESSURE_TRACKING off, bytes_in_use is summed from the classes
+ * and the level brought up to date (see get_pressure_level) by this call.
  * Returns: ESP_OK, or an error below.
  * Errors:
  *   ESP_ERR_INVALID_ARG  pm not the manager, or stats NULL  (not counted)
@@ -406,8 +413,9 @@ esp_err_t modesp_pool_manager_reset_stats(modesp_pool_manager_t *pm);
 
 /*
  * Run modesp_pool_check_integrity on every class pool and the reserve, and
- * check that the manager's byte count matches the pools; stops at the first
- * error. *bad_class (may be NULL) receives the class index, MODESP_CLASS_COUNT
+ * check that the manager's byte count matches the pools (with Kconfig
+ * MEMORY_POOL_PRESSURE_TRACKING off there is no byte count: the pools
+ * only); stops at the first error. *bad_class (may be NULL) receives the class index, MODESP_CLASS_COUNT
  * for the reserve or -1 for the manager's own counters, and report (may be
  * NULL) the pool's fault (COUNT_MISMATCH for the byte count). Reads metadata
  * only: safe while others allocate, exact only when nobody does.

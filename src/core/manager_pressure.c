@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "manager_bytes.h"
 #include "manager_private.h"
 #include "mp_pause.h"
 
@@ -155,7 +156,7 @@ MODESP_IRAM_ATTR void modesp_mgr_pressure_update_(modesp_pool_manager_t *pm)
 {
     for (int round = 0; round < 4; round++) {
         uint32_t lw = mp_load(&pm->level_word, MP_SEQ_CST);
-        const uint32_t bytes = mp_load(&pm->bytes_in_use, MP_SEQ_CST);
+        const uint32_t bytes = MGR_BYTES_IN_USE(pm, MP_SEQ_CST);
         const uint32_t from = lw & LEVEL_MASK;
         const uint32_t to = modesp_mgr_target_level_(pm, from, bytes);
         if (to == from) {
@@ -204,7 +205,7 @@ uint8_t modesp_pool_manager_get_overall_utilization(const modesp_pool_manager_t 
     if (!pm_ok(pm)) {
         return 0u;
     }
-    return (uint8_t)modesp_mgr_utilization_(pm, mp_load(&pm->bytes_in_use, MP_RELAXED));
+    return (uint8_t)modesp_mgr_utilization_(pm, MGR_BYTES_IN_USE(pm, MP_RELAXED));
 }
 
 MODESP_IRAM_ATTR modesp_pressure_level_t modesp_pool_manager_get_pressure_level(const modesp_pool_manager_t *pm)
@@ -212,6 +213,11 @@ MODESP_IRAM_ATTR modesp_pressure_level_t modesp_pool_manager_get_pressure_level(
     if (!pm_ok(pm)) {
         return MODESP_PRESSURE_NORMAL;
     }
+#if !MODESP_PRESSURE_TRACKING
+    /* Allocations and frees do not move the level (Kconfig MEMORY_POOL_PRESSURE_TRACKING off): bring it
+     * up to date now from the class pools' counts, by the same hysteresis rules. pm is the singleton. */
+    modesp_mgr_pressure_update_(&modesp_manager_);
+#endif
     return (modesp_pressure_level_t)(mp_load(&pm->level_word, MP_ACQUIRE) & LEVEL_MASK);
 }
 

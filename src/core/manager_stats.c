@@ -2,6 +2,7 @@
 /* Pool manager: statistics and the integrity check. */
 #include <string.h>
 
+#include "manager_bytes.h"
 #include "manager_private.h"
 
 /* ---------------------------------------------------------- statistics */
@@ -20,7 +21,7 @@ esp_err_t modesp_pool_manager_get_stats(const modesp_pool_manager_t *pm_c, modes
         (void)modesp_pool_get_stats(pm->reserve, &st->reserve);
     }
     st->total_bytes = pm->total_bytes;
-    st->bytes_in_use = mp_load(&pm->bytes_in_use, MP_RELAXED);
+    st->bytes_in_use = MGR_BYTES_IN_USE(pm, MP_RELAXED);
     st->utilization = (uint8_t)modesp_mgr_utilization_(pm, st->bytes_in_use);
     st->level = modesp_pool_manager_get_pressure_level(pm);
     st->pressure_changes = (mp_load(&pm->level_word, MP_RELAXED) >> SEQ_SHIFT) & SEQ_MASK;
@@ -113,7 +114,9 @@ esp_err_t modesp_pool_manager_check_integrity(const modesp_pool_manager_t *pm, i
             return err;
         }
     }
-    if (bytes != mp_load(&pm->bytes_in_use, MP_RELAXED)) {
+    /* Without tracking (Kconfig MEMORY_POOL_PRESSURE_TRACKING off) there is no byte counter to compare:
+     * the bytes are this very sum. */
+    if (MODESP_PRESSURE_TRACKING && bytes != MGR_BYTES_IN_USE(pm, MP_RELAXED)) {
         if (report != NULL) {
             memset(report, 0, sizeof *report);
             report->fault = MODESP_POOL_COUNT_MISMATCH;

@@ -2,14 +2,17 @@
 /*
  * Load-linked/store-conditional pop attempt for the fixed pools (private).
  *
- * Used by pool_pop in fixed_pool.c when the lock-free build runs on
+ * Used by pool_pop in pool_fast.h when the lock-free build runs on
  *  - ARMv7-M, ARMv7E-M, ARMv8-M mainline (Cortex-M3/M4/M7/M33): LDREX/STREX;
  *  - RV32 with the A extension: LR.W/SC.W.
  * Everywhere else (x86 host, Xtensa S32C1I, RV64, Cortex-M0/M0+, the
  * critical-section build) MODESP_POOL_LLSC is 0 and the pop is the tagged CAS.
- * Build with -DMODESP_POOL_NO_LLSC to force the CAS pop on the ISAs above (for
- * comparison). Why the sequence is correct, its memory orders and its
- * forward-progress fallback are in the lock-free argument of fixed_pool.c.
+ * Kconfig MEMORY_POOL_LLSC_POP off (the minimal size profile: one pop instead
+ * of the LL/SC sequence plus its CAS fallback) or -DMODESP_POOL_NO_LLSC (for
+ * comparison) selects the CAS pop on the ISAs above too. Why the sequence is
+ * correct, its memory orders and its forward-progress fallback are in the
+ * lock-free argument (the LL/SC part sits above the LL/SC pool_pop in
+ * pool_fast.h; the rest at the top of fixed_pool.c).
  *
  * mp_llsc_pop runs steps P1..P4 as ONE asm statement, from the load-linked
  * read of head to the store-conditional, so the compiler cannot put a spill, a
@@ -42,11 +45,17 @@
 #include "mp_atomic.h"
 #include "pool_meta.h"
 
-#if MODESP_ATOMICS_LOCKFREE && !defined(MODESP_POOL_NO_LLSC) && defined(__thumb2__) &&                                 \
+#if !defined(MODESP_POOL_NO_LLSC) && defined(CONFIG_MEMORY_POOL_LLSC_POP)
+#define MP_LLSC_WANTED 1
+#else
+#define MP_LLSC_WANTED 0
+#endif
+
+#if MODESP_ATOMICS_LOCKFREE && MP_LLSC_WANTED && defined(__thumb2__) &&                                                \
     (defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__) || defined(__ARM_ARCH_8M_MAIN__))
 #define MODESP_POOL_LLSC        1
 #define MODESP_POOL_POP_VARIANT "llsc-ldrex-strex"
-#elif MODESP_ATOMICS_LOCKFREE && !defined(MODESP_POOL_NO_LLSC) && defined(__riscv) && defined(__riscv_atomic) &&       \
+#elif MODESP_ATOMICS_LOCKFREE && MP_LLSC_WANTED && defined(__riscv) && defined(__riscv_atomic) &&                      \
     defined(__riscv_xlen) && __riscv_xlen == 32
 #define MODESP_POOL_LLSC        1
 #define MODESP_POOL_POP_VARIANT "llsc-lr-sc"

@@ -125,10 +125,16 @@ esp_err_t modesp_pool_get_stats(const modesp_pool_t *pool, modesp_pool_stats_t *
     stats->block_size = p->block_size;
     stats->capacity = p->capacity;
     stats->in_use = (uint32_t)modesp_pool_in_use(p);
+#if !MP_FULL_STATS
+    /* The minimal profile compiles the other counters out (never written): they read 0, peak as in_use. */
+    stats->peak = stats->in_use;
+    stats->total_allocs = stats->alloc_failures = stats->exhausted = stats->invalid_requests = stats->wrong_api = 0u;
+    stats->null_frees = stats->foreign_frees = stats->misaligned_frees = stats->double_frees = 0u;
+    stats->invalid_frees = 0u;
+#else
     const uint32_t peak = mp_load(&p->peak, MP_RELAXED);
     stats->peak = peak > stats->in_use ? peak : stats->in_use; /* see modesp_pool_reset_stats */
-    /* The minimal profile keeps no pop count (no tag_laps): it reports 0. */
-    stats->total_allocs = MP_FULL_STATS ? pool_pops(p) - mp_load(&p->total_allocs, MP_RELAXED) : 0u;
+    stats->total_allocs = pool_pops(p) - mp_load(&p->total_allocs, MP_RELAXED);
     stats->alloc_failures = mp_load(&p->alloc_failures, MP_RELAXED);
     stats->exhausted = mp_load(&p->exhausted, MP_RELAXED);
     stats->invalid_requests = mp_load(&p->invalid_requests, MP_RELAXED);
@@ -138,6 +144,7 @@ esp_err_t modesp_pool_get_stats(const modesp_pool_t *pool, modesp_pool_stats_t *
     stats->misaligned_frees = mp_load(&p->misaligned_frees, MP_RELAXED);
     stats->double_frees = mp_load(&p->double_frees, MP_RELAXED);
     stats->invalid_frees = stats->null_frees + stats->foreign_frees + stats->misaligned_frees + stats->double_frees;
+#endif
     stats->poison_violations = mp_load(&p->poison_violations, MP_RELAXED);
     stats->quarantined = mp_load(&p->quarantined, MP_RELAXED);
     stats->corruptions = mp_load(&p->corruptions, MP_RELAXED);
@@ -153,6 +160,7 @@ esp_err_t modesp_pool_reset_stats(modesp_pool_t *pool)
     if (!pool_ok(pool)) {
         return MODESP_ERR_BAD_POOL;
     }
+#if MP_FULL_STATS /* the minimal profile has none of these counters, nor peak (they read 0, peak as in_use) */
     /* One store each: smaller code than a loop over a table of their addresses. */
     mp_store(&pool->alloc_failures, 0u, MP_RELAXED);
     mp_store(&pool->exhausted, 0u, MP_RELAXED);
@@ -162,9 +170,11 @@ esp_err_t modesp_pool_reset_stats(modesp_pool_t *pool)
     mp_store(&pool->foreign_frees, 0u, MP_RELAXED);
     mp_store(&pool->misaligned_frees, 0u, MP_RELAXED);
     mp_store(&pool->double_frees, 0u, MP_RELAXED);
+#endif
     mp_store(&pool->poison_violations, 0u, MP_RELAXED);
     mp_store(&pool->corruptions, 0u, MP_RELAXED);
     (void)mp_fetch_add(&pool->resets, 1u, MP_RELAXED);
+#if MP_FULL_STATS
     /* total_allocs counts from the pops made so far (pool_info.c: get_stats). */
     mp_store(&pool->total_allocs, pool_pops(pool), MP_RELAXED);
     /* peak restarts from now. An allocation between the read and the store
@@ -177,5 +187,6 @@ esp_err_t modesp_pool_reset_stats(modesp_pool_t *pool)
     MP_PAUSE(MP_PAUSE_RESET_BEFORE_PEAK, pool);
     mp_store(&pool->peak, now_in_use, MP_RELAXED);
     mp_max(&pool->peak, (uint32_t)modesp_pool_in_use(pool));
+#endif
     return ESP_OK;
 }
