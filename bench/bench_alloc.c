@@ -228,6 +228,72 @@ static NOINLINE int spinlock_release(void *p, size_t size)
     return 0;
 }
 
+/*
+ * lfbare: the pool's free-list design with everything else taken away, to show
+ * what the design itself costs here. Head word = index of the first free block
+ * (low 16 bits) | ABA tag (high 16 bits); the links live in a side array, one
+ * word per block, never in the blocks. Pop = one CAS on head that installs the
+ * link and bumps the tag; claim = one CAS on the block's word (its link ->
+ * LF_OUT), the pool's "FREE -> ALLOCATED" step; push = one CAS on head. Three
+ * locked read-modify-writes per pair, the fewest a shared list with an owner
+ * mark can do, and no statistics, no checks of the pointer freed.
+ */
+#define LF_NIL      0xFFFFu /* index of "no block": the list is empty */
+#define LF_IDX_MASK 0xFFFFu
+#define LF_TAG_ONE  0x10000u    /* the tag's unit, above the index */
+#define LF_OUT      0xFFFFFFFFu /* a block's word while it is handed out */
+
+_Static_assert(BENCH_FIXED_COUNT < LF_NIL, "lfbare indexes blocks in 16 bits");
+
+static struct {
+    _Alignas(64) uint32_t head;
+    _Alignas(64) uint32_t link[BENCH_FIXED_COUNT]; /* next free index while free, LF_OUT while out */
+    _Alignas(64) unsigned char blocks[BENCH_FIXED_COUNT][BENCH_FIXED_SIZE];
+} s_lf;
+
+static void lfbare_init(void)
+{
+    for (uint32_t i = 0; i < BENCH_FIXED_COUNT; i++) {
+        s_lf.link[i] = i + 1u < BENCH_FIXED_COUNT ? i + 1u : LF_NIL;
+    }
+    s_lf.head = 0u;
+}
+
+static NOINLINE void *lfbare_alloc(size_t size)
+{
+    (void)size;
+    uint32_t h = __atomic_load_n(&s_lf.head, __ATOMIC_ACQUIRE);
+    for (;;) {
+        const uint32_t i = h & LF_IDX_MASK;
+        if (i == LF_NIL) {
+            return NULL;
+        }
+        /* A stale h may read LF_OUT or a newer link here; the tagged CAS below then fails. */
+        const uint32_t next = __atomic_load_n(&s_lf.link[i], __ATOMIC_RELAXED);
+        const uint32_t popped = (next & LF_IDX_MASK) | ((h & ~LF_IDX_MASK) + LF_TAG_ONE);
+        if (__atomic_compare_exchange_n(&s_lf.head, &h, popped, false, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+            uint32_t seen = next;
+            /* Fails only on a list a tag wrap damaged: report empty (the driver counts it) rather than loop. */
+            return __atomic_compare_exchange_n(&s_lf.link[i], &seen, LF_OUT, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)
+                       ? s_lf.blocks[i]
+                       : NULL;
+        }
+    }
+}
+
+static NOINLINE int lfbare_release(void *p, size_t size)
+{
+    (void)size;
+    const uint32_t i = (uint32_t)(((unsigned char *)p - &s_lf.blocks[0][0]) / BENCH_FIXED_SIZE);
+    uint32_t h = __atomic_load_n(&s_lf.head, __ATOMIC_RELAXED);
+    do {
+        /* The block is ours until the CAS publishes it: a plain store of its link is enough. */
+        __atomic_store_n(&s_lf.link[i], h & LF_IDX_MASK, __ATOMIC_RELAXED);
+    } while (
+        !__atomic_compare_exchange_n(&s_lf.head, &h, i | (h & ~LF_IDX_MASK), true, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+    return 0;
+}
+
 /* ------------------------------------------------------------------ table */
 
 bench_alloc_t bench_allocs[] = {
@@ -244,9 +310,12 @@ bench_alloc_t bench_allocs[] = {
     {"null", null_alloc, null_release, true, true, true, "returns one fixed pointer: driver + call cost"},
     {"floor", floor_alloc, floor_release, false, false, true, "unsynchronised intrusive free list"},
     {"spinlock", spinlock_alloc, spinlock_release, true, false, true, "the floor list behind a TTAS spinlock"},
+    {"lfbare", lfbare_alloc, lfbare_release, true, false, true,
+     "the pool's lock-free index+tag list bare: pop CAS, claim CAS, push CAS; no statistics, no checks"},
 };
 
 const size_t bench_alloc_count = sizeof bench_allocs / sizeof bench_allocs[0];
+_Static_assert(sizeof bench_allocs / sizeof bench_allocs[0] <= BENCH_MAX_ALLOCS, "raise BENCH_MAX_ALLOCS");
 
 static bench_alloc_t *find(const char *name)
 {
@@ -282,6 +351,7 @@ bool bench_alloc_init(void)
     s_pm = modesp_get_pool_manager();
     list_init(&s_floor);
     list_init(&s_spin.list);
+    lfbare_init();
 
     static const char *const mi_libs[] = {"libmimalloc.so.2", "libmimalloc.so", NULL};
     static const char *const tc_libs[] = {"libtcmalloc.so.4", "libtcmalloc_minimal.so.4", NULL};

@@ -14,10 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Block size of the fixed-size allocators (pool, floor, spinlock, null). */
+/* Block size of the fixed-size allocators (pool, floor, spinlock, lfbare, null). */
 #define BENCH_FIXED_SIZE 64u
 /* Blocks in the bench's own pool and in the free-list baselines. */
 #define BENCH_FIXED_COUNT 4096u
+/* Most rows of the allocator table (the drivers keep per-row arrays of this size). */
+#define BENCH_MAX_ALLOCS 16
 
 typedef struct {
     const char *name;                     /* JSON allocator name */

@@ -6,7 +6,8 @@ Usage: results_md.py RESULTS_JSON
 import json
 import sys
 
-ORDER = ["pool", "pool255", "manager", "glibc", "jemalloc", "mimalloc", "tcmalloc", "null", "floor", "spinlock"]
+ORDER = ["pool", "pool255", "manager", "glibc", "jemalloc", "mimalloc", "tcmalloc", "null", "floor", "spinlock",
+         "lfbare"]
 
 
 def main():
