@@ -57,26 +57,7 @@
 
 static modesp_event_bus_t s_bus; /* all-zero: an empty bus */
 
-/* ------------------------------------------------------------------ checks (output: console.c) */
-
-static uint32_t s_checks;
-static uint32_t s_failures;
-
-static void check_(bool ok, const char *what, int line)
-{
-    s_checks++;
-    if (!ok) {
-        s_failures++;
-        out("FAIL bus_selftest.c:");
-        out_u((uint32_t)line);
-        out(": ");
-        out(what);
-        out("\n");
-    }
-}
-
-#define CHECK(cond)    check_((cond), #cond, __LINE__)
-#define CHECK_EQ(a, b) check_((a) == (b), #a " == " #b, __LINE__)
+/* Checks: CHECK and CHECK_EQ of console.h, counted there for the RESULT line. */
 
 /* ------------------------------------------------------------------ interrupt side: the publisher */
 
@@ -451,9 +432,5 @@ int selftest_main(void)
 #endif
     check_accounts(pm);
     report_pop_variant();
-    out(s_failures == 0u ? "RESULT: PASS" : "RESULT: FAIL");
-    out_kv("checks", s_checks);
-    out_kv("failures", s_failures);
-    out("\n");
-    return s_failures == 0u ? 0 : 1;
+    return check_result(true);
 }

@@ -27,17 +27,7 @@
 
 static MODESP_DIAG_NOINIT_ATTR modesp_diag_postmortem_area_t s_pm; /* two slots: a torn save keeps the last one */
 
-static int s_failed;
-
-#define CHECK(cond)                                                                                                    \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            out("CHECK FAILED: " #cond " at line ");                                                                   \
-            out_u((uint32_t)__LINE__);                                                                                 \
-            out("\n");                                                                                                 \
-            s_failed++;                                                                                                \
-        }                                                                                                              \
-    } while (0)
+/* Checks: CHECK of console.h, counted there for the RESULT line. */
 
 static void line_out(const char *line, void *ctx)
 {
@@ -87,9 +77,9 @@ __attribute__((noreturn)) static void first_boot(void)
     out("\n");
     CHECK(h.level == MODESP_HEALTH_CRITICAL);
     CHECK(modesp_memory_diagnostics_postmortem_area_save(&diag, &s_pm) == ESP_OK);
-    if (s_failed != 0) {
-        out("RESULT: FAIL (boot 1)\n");
-        plat_exit(1);
+    if (check_failures() != 0u) {
+        out("boot 1 failed: no reset\n");
+        plat_exit(check_result(false));
     }
     out("boot 1: record saved in .noinit, resetting (SCB->AIRCR.SYSRESETREQ)\n");
     __asm volatile("dsb" : : : "memory");
@@ -181,6 +171,5 @@ int selftest_main(void)
     second_boot(&prev);
     check_u64_printing();
     report_pop_variant();
-    out(s_failed == 0 ? "RESULT: PASS\n" : "RESULT: FAIL\n");
-    return s_failed;
+    return check_result(true);
 }

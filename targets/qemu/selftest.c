@@ -35,46 +35,15 @@
     (CONFIG_MEMORY_POOL_TINY_COUNT + CONFIG_MEMORY_POOL_SMALL_COUNT + CONFIG_MEMORY_POOL_MEDIUM_COUNT +                \
      CONFIG_MEMORY_POOL_LARGE_COUNT + CONFIG_MEMORY_POOL_XLARGE_COUNT)
 
-/* ------------------------------------------------------------------ checks */
+/* ------------------------------------------------------------------ checks (console.h: CHECK, CHECK_EQ) */
 
-static uint32_t s_checks;
-static uint32_t s_failures;
-
-static bool check_(bool ok, const char *what, int line)
-{
-    s_checks++;
-    if (!ok) {
-        s_failures++;
-        out("FAIL selftest.c:");
-        out_u((uint32_t)line);
-        out(": ");
-        out(what);
-        out("\n");
-    }
-    return ok;
-}
+/* A call that must return want: on a mismatch the failure line names both codes. */
+#define CHECK_ERR(expr, want) check_err_((expr), (want), #expr, __LINE__)
 
 static bool check_err_(esp_err_t got, esp_err_t want, const char *what, int line)
 {
-    s_checks++;
-    if (got != want) {
-        s_failures++;
-        out("FAIL selftest.c:");
-        out_u((uint32_t)line);
-        out(": ");
-        out(what);
-        out(" returned ");
-        out(modesp_err_to_name(got));
-        out(", expected ");
-        out(modesp_err_to_name(want));
-        out("\n");
-    }
-    return got == want;
+    return check_at(got == want, __FILE__, line, what, modesp_err_to_name(got), modesp_err_to_name(want));
 }
-
-#define CHECK(cond)           check_((cond), #cond, __LINE__)
-#define CHECK_ERR(expr, want) check_err_((expr), (want), #expr, __LINE__)
-#define CHECK_EQ(a, b)        check_((a) == (b), #a " == " #b, __LINE__)
 
 /* ------------------------------------------------------- interrupt side jobs */
 
@@ -895,10 +864,7 @@ int selftest_main(void)
 #ifdef SELFTEST_INJECT_FAILURE
     CHECK(0 && "failure injected with -DSELFTEST_INJECT_FAILURE, to check that the harness reports it");
 #endif
-    out("core scenarios:");
-    out_kv("checks", s_checks);
-    out_kv("failures", s_failures);
-    out("\n");
+    check_totals("core scenarios:");
 
     scenario_stress(pm);
     report_pop_variant();
@@ -907,9 +873,5 @@ int selftest_main(void)
     out("in_isr: ");
     out(s_isr_not_isr == 0u ? "true in every timer interrupt, false in main\n" : "WRONG in some interrupts\n");
 
-    out(s_failures == 0u && ok ? "RESULT: PASS" : "RESULT: FAIL");
-    out_kv("checks", s_checks);
-    out_kv("failures", s_failures);
-    out("\n");
-    return s_failures == 0u ? 0 : 1;
+    return check_result(ok);
 }
