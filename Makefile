@@ -94,15 +94,34 @@ format-check:
 	$(call check_deps,check)
 	clang-format --dry-run --Werror $(LINT_SOURCES)
 
+# The examples are linted too: examples/*.c as the host build compiles them, and the ESP-IDF app
+# (examples/esp_idf_app/main) as tools/port_check.sh does, against the declaration headers of
+# tests/port_decls with the app's own sdkconfig.defaults. cppcheck gets __GNUC__ for them: they are
+# built by GCC only, and MODESP_POOLED (a GNU C cleanup) does not exist without it.
+EXAMPLE_SOURCES  = $(wildcard examples/*.c)
+IDF_APP_SOURCES  = $(wildcard examples/esp_idf_app/main/*.c)
+IDF_APP_LINT_CFG = $(BUILD)/lint-idf-app
+IDF_APP_FLAGS    = -DESP_PLATFORM=1 -I tests/port_decls -I include -I $(IDF_APP_LINT_CFG) -I src/core -I src/port \
+                   -I src/port/esp_idf -I examples/esp_idf_app/main -I demo
+idf_app_lint_config = mkdir -p $(IDF_APP_LINT_CFG) && $(PYTHON) tools/gen_config.py Kconfig \
+                      $(IDF_APP_LINT_CFG)/sdkconfig.h examples/esp_idf_app/sdkconfig.defaults >/dev/null
+CPPCHECK_FLAGS   = --error-exitcode=1 --enable=warning,style,performance,portability --inline-suppr --quiet \
+                   --std=c11 --suppress=missingIncludeSystem --suppress=unusedFunction
+
 cppcheck: build
 	$(call check_deps,check)
-	cppcheck --error-exitcode=1 --enable=warning,style,performance,portability --inline-suppr --quiet \
-	  --std=c11 --suppress=missingIncludeSystem --suppress=unusedFunction \
-	  -I include -I src/core -I src/port -I src/port/posix -I $(HOST)/config src
+	cppcheck $(CPPCHECK_FLAGS) -I include -I src/core -I src/port -I src/port/posix -I $(HOST)/config src
+	cppcheck $(CPPCHECK_FLAGS) -D__GNUC__ -I include -I src/core -I src/port -I src/port/posix -I $(HOST)/config \
+	  $(EXAMPLE_SOURCES)
+	$(idf_app_lint_config)
+	cppcheck $(CPPCHECK_FLAGS) -D__GNUC__ $(IDF_APP_FLAGS) $(IDF_APP_SOURCES)
 
 clang-tidy: build
 	$(call check_deps,check)
-	clang-tidy -p $(HOST) --quiet --extra-arg=-Wno-unknown-warning-option $(CORE_SOURCES) 2>/dev/null
+	clang-tidy -p $(HOST) --quiet --extra-arg=-Wno-unknown-warning-option $(CORE_SOURCES) $(EXAMPLE_SOURCES) 2>/dev/null
+	$(idf_app_lint_config)
+	clang-tidy --quiet --extra-arg=-Wno-unknown-warning-option $(IDF_APP_SOURCES) -- -std=c11 \
+	  $(shell tools/sources.sh --warnings all core) $(IDF_APP_FLAGS) 2>/dev/null
 
 # The main job (issue 19): a simulated controller node, scenario normal, with a
 # status line, a report and $(BUILD)/demo/{demo.json,demo.csv,demo.png}. Builds

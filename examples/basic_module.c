@@ -65,6 +65,7 @@ static esp_err_t sensor_module_init(sensor_module_t *m)
 static void sensor_module_deinit(sensor_module_t *m)
 {
     /* Long-lived blocks are freed explicitly; modesp_pooled_free also NULLs the pointer. */
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): the macro's compile-time type check */
     check(modesp_pooled_free(&m->buffer) == ESP_OK && m->buffer == NULL, "free the sensor buffer");
 }
 

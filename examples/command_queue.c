@@ -115,6 +115,7 @@ static enqueue_result_t enqueue_command(cmd_queue_t *q, command_type_t type, uin
         cmd->data[i] = (uint8_t)(addr + i); /* a pattern the consumer verifies */
     }
 
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): the macro's compile-time type check */
     command_t *raw = modesp_pooled_release(cmd); /* the queue takes ownership; cmd is NULL now */
     if (!queue_try_send(q, raw)) {
         /* Failed to queue: nobody owns it but us, clean up. */

@@ -61,6 +61,7 @@ static uint8_t utilization(void) { return modesp_pool_manager_get_overall_utiliz
  * shrink buffers, aggregate data over longer intervals, pause extras). */
 static void reduce_memory_usage(memory_aware_module_t *m)
 {
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): the macro's compile-time type check */
     check(modesp_pooled_free(&m->cache) == ESP_OK, "drop the cache");
 }
 
@@ -191,6 +192,7 @@ int main(void)
 
     printf("cleanup\n");
     free_all_load();
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): the macro's compile-time type check */
     check(modesp_pooled_free(&module.cache) == ESP_OK, "free the cache");
     check(modesp_pool_manager_unregister_pressure_callback(pm, on_pressure, &module) == ESP_OK, "unregister callback");
     check_manager_clean();

@@ -59,6 +59,7 @@ static esp_err_t ring_add_data(pooled_ring_t *rb, const uint8_t *data, size_t le
     block_t **slot = &rb->slots[rb->write_idx];
     const uint32_t replaced = *slot != NULL ? (*slot)->timestamp : 0u;
     /* The slot's old block goes back to its pool first, then the slot gets a new zeroed block. */
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): the macro's compile-time type check */
     const esp_err_t err = modesp_pooled_replace(*slot, block_t);
     if (err != ESP_OK) {
         /* ESP_ERR_NO_MEM: the oldest chunk is gone and the slot is NULL; the next add retries it.
@@ -81,6 +82,7 @@ static esp_err_t ring_add_data(pooled_ring_t *rb, const uint8_t *data, size_t le
 static void ring_clear(pooled_ring_t *rb)
 {
     for (size_t i = 0; i < MAX_BLOCKS; i++) {
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): the macro's compile-time type check */
         check(modesp_pooled_free(&rb->slots[i]) == ESP_OK, "free a ring block");
     }
     rb->write_idx = 0;

@@ -76,7 +76,7 @@ static void my_module_process_data(my_module_t *m)
         return;
     }
     float sum = 0.0f;
-    for (uint32_t i = 0; i < 16u; i++) {
+    for (size_t i = 0; i < 16u; i++) {
         tmp->filtered[i] = (m->buffer->samples[2u * i] + m->buffer->samples[2u * i + 1u]) / 2.0f;
         sum += tmp->filtered[i];
     }
@@ -84,6 +84,7 @@ static void my_module_process_data(my_module_t *m)
     ESP_LOGI(TAG, "process_data: mean %.2f from %u samples", (double)tmp->mean, (unsigned)m->buffer->count);
 }
 
+/* NOLINTNEXTLINE(bugprone-sizeof-expression): the macro's compile-time type check */
 static void my_module_deinit(my_module_t *m) { (void)modesp_pooled_free(&m->buffer); }
 
 static void section1_basic_usage(void)
