@@ -36,6 +36,7 @@
 
 #include "bench_alloc.h"
 #include "bench_report.h"
+#include "uniform_stream.h" /* uniform_xorshift32: the one generator of the bench programs */
 
 #define MAX_RUNS    BENCH_REPORT_MAX_RUNS
 #define TABLE_SLOTS 256u
@@ -98,16 +99,6 @@ static int cmp_u32(const void *a, const void *b)
 static uint64_t g_alloc_failures;
 static uint64_t g_bad_frees;
 
-static inline uint32_t xorshift32(uint32_t *s)
-{
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *s = x;
-    return x;
-}
-
 #define SEED 0x9E3779B9u
 
 static void loop_a(const bench_alloc_t *a, uint64_t n, uint64_t *fails, uint64_t *bad)
@@ -129,7 +120,7 @@ static void loop_b(const bench_alloc_t *a, uint64_t n)
 {
     uint32_t rng = SEED;
     for (uint64_t i = 0; i < n; i++) {
-        const uint32_t slot = (xorshift32(&rng) >> 8) & (TABLE_SLOTS - 1u);
+        const uint32_t slot = (uniform_xorshift32(&rng) >> 8) & (TABLE_SLOTS - 1u);
         if (g_table[slot] != NULL) {
             g_bad_frees += (uint64_t)(a->release(g_table[slot], BENCH_FIXED_SIZE) != 0);
             g_table[slot] = NULL;
@@ -388,7 +379,7 @@ static void run_e(const bench_alloc_t *a, size_t samples, bool varied, tail_t *a
     size_t na = 0;
     size_t nf = 0;
     while (na < samples || nf < samples) {
-        const uint32_t r = xorshift32(&rng);
+        const uint32_t r = uniform_xorshift32(&rng);
         const uint32_t slot = (r >> 8) & (TABLE_SLOTS - 1u);
         if (g_table[slot] != NULL) {
             const uint64_t t0 = ticks();
@@ -400,7 +391,7 @@ static void run_e(const bench_alloc_t *a, size_t samples, bool varied, tail_t *a
                 g_lat_free[nf++] = (uint32_t)(t1 - t0);
             }
         } else {
-            const size_t size = varied ? 1u + (xorshift32(&rng) % E_MAX_SIZE) : BENCH_FIXED_SIZE;
+            const size_t size = varied ? 1u + (uniform_xorshift32(&rng) % E_MAX_SIZE) : BENCH_FIXED_SIZE;
             const uint64_t t0 = ticks();
             void *p = a->alloc(size);
             const uint64_t t1 = ticks();

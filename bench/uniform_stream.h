@@ -7,7 +7,8 @@
  *
  * 256 slots; each step picks one at random from a fixed seed, frees it when
  * full, else requests 1..512 bytes: about 128 objects alive at any time,
- * spread evenly over sizes.
+ * spread evenly over sizes. bench.c draws its random slots and sizes from
+ * the same generator (uniform_xorshift32).
  */
 #ifndef BENCH_UNIFORM_STREAM_H
 #define BENCH_UNIFORM_STREAM_H
