@@ -106,7 +106,7 @@ MODESP_IRAM_ATTR static inline bool pressure_due(modesp_pool_manager_t *pm, uint
 {
     /* band_lo[level] and band_width[level] from one address (atomic loads get no base + index + offset) */
     const uint32_t *const band = &pm->band[lw & LEVEL_MASK];
-    return MGR_UNLIKELY(bytes - mp_load(&band[0], MP_RELAXED) >= mp_load(&band[4], MP_RELAXED)) ||
+    return MGR_UNLIKELY(bytes - mp_load(&band[0], MP_RELAXED) >= mp_load(&band[MGR_BAND_SLOTS], MP_RELAXED)) ||
            MGR_UNLIKELY(modesp_mgr_pending_(pm, lw));
 }
 

@@ -192,9 +192,9 @@ void modesp_mgr_set_bands_(modesp_pool_manager_t *pm)
     const uint32_t warn = mp_load(&pm->enter_warning_bytes, MP_RELAXED);
     const uint32_t crit = mp_load(&pm->enter_critical_bytes, MP_RELAXED);
     const uint32_t rel = mp_load(&pm->below_release_bytes, MP_RELAXED);
-    const uint32_t lo[4] = BAND_LO_INIT_(warn, crit, rel);
-    const uint32_t width[4] = BAND_WIDTH_INIT_(warn, crit, rel);
-    for (size_t i = 0; i < 4u; i++) {
+    const uint32_t lo[MGR_BAND_SLOTS] = BAND_LO_INIT_(warn, crit, rel);
+    const uint32_t width[MGR_BAND_SLOTS] = BAND_WIDTH_INIT_(warn, crit, rel);
+    for (size_t i = 0; i < MGR_BAND_SLOTS; i++) {
         mp_store(&pm->band_lo[i], lo[i], MP_RELAXED);
         mp_store(&pm->band_width[i], width[i], MP_RELAXED);
     }

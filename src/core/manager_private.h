@@ -73,6 +73,8 @@ typedef esp_err_t (*modesp_default_ex_fn_t)(modesp_pool_manager_t *pm, size_t si
 #define MGR_COLD static
 #endif
 
+/* Band slots per array: the three levels, padded to four (index 3 is never a level). */
+#define MGR_BAND_SLOTS 4
 struct modesp_pool_manager {
     modesp_pool_t *classes[MODESP_CLASS_COUNT];
     modesp_pool_t *reserve;
@@ -91,10 +93,10 @@ struct modesp_pool_manager {
      * unsigned compare instead of the hysteresis rules. Index 3 is never a level. */
     union {
         struct {
-            uint32_t band_lo[4];
-            uint32_t band_width[4];
+            uint32_t band_lo[MGR_BAND_SLOTS];
+            uint32_t band_width[MGR_BAND_SLOTS];
         };
-        uint32_t band[8]; /* the same: band[level] is band_lo[level], band[level + 4] band_width[level] */
+        uint32_t band[2 * MGR_BAND_SLOTS]; /* band[level] is band_lo[level], band[level + MGR_BAND_SLOTS] its width */
     };
     uint32_t level_word;
 #if MODESP_PRESSURE_CALLBACKS_ENABLED
